@@ -1,0 +1,91 @@
+#include "cli_common.hpp"
+
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <system_error>
+
+#include <fmt/format.h>
+
+#include "gpuopt/error.hpp"
+#include "gpuopt/time.hpp"
+
+namespace gpuopt::cli {
+namespace {
+
+std::atomic<bool> g_stop{false};
+
+extern "C" void on_stop_signal(int /*signal*/) { g_stop.store(true); }
+
+}  // namespace
+
+std::string default_db_path() {
+  if (const char* env = std::getenv("GPUOPT_DB"); env && *env) return env;
+  if (const char* xdg = std::getenv("XDG_DATA_HOME"); xdg && *xdg) {
+    return (std::filesystem::path(xdg) / "gpuopt" / "gpuopt.db").string();
+  }
+  if (const char* home = std::getenv("HOME"); home && *home) {
+    return (std::filesystem::path(home) / ".local" / "share" / "gpuopt" / "gpuopt.db").string();
+  }
+  return "gpuopt.db";
+}
+
+std::string resolve_db_path(const GlobalOptions& global) {
+  const std::string path = global.db_path.empty() ? default_db_path() : global.db_path;
+  const auto parent = std::filesystem::path(path).parent_path();
+  if (!parent.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(parent, ec);
+    if (ec) throw StoreError(fmt::format("{}: cannot create directory {}: {}", path, parent.string(), ec.message()));
+  }
+  return path;
+}
+
+const std::atomic<bool>& stop_flag() {
+  static const bool installed = [] {
+    struct sigaction action {};
+    action.sa_handler = on_stop_signal;
+    sigemptyset(&action.sa_mask);
+    sigaction(SIGINT, &action, nullptr);
+    sigaction(SIGTERM, &action, nullptr);
+    return true;
+  }();
+  (void)installed;
+  return g_stop;
+}
+
+ProgressBar::ProgressBar(std::string label, std::uint64_t total, bool quiet)
+    : label_(std::move(label)), total_(total), enabled_(!quiet && isatty(STDERR_FILENO) != 0) {}
+
+ProgressBar::~ProgressBar() { finish(); }
+
+void ProgressBar::update(std::uint64_t done) {
+  done_ = done;
+  const auto now = now_ms();
+  if (now - last_draw_ms_ < 100) return;
+  last_draw_ms_ = now;
+  draw(false);
+}
+
+void ProgressBar::finish() {
+  if (finished_) return;
+  finished_ = true;
+  done_ = total_;
+  draw(true);
+}
+
+void ProgressBar::draw(bool final) {
+  if (!enabled_) return;
+  constexpr int kWidth = 30;
+  const double fraction = total_ == 0 ? 1.0 : static_cast<double>(done_) / static_cast<double>(total_);
+  const int filled = static_cast<int>(fraction * kWidth);
+  std::fprintf(stderr, "\r%s [%s%s] %3d%%", label_.c_str(), std::string(filled, '#').c_str(),
+               std::string(kWidth - filled, '.').c_str(), static_cast<int>(fraction * 100));
+  if (final) std::fputc('\n', stderr);
+  std::fflush(stderr);
+}
+
+}  // namespace gpuopt::cli

@@ -1,0 +1,21 @@
+// The `gpuopt` subcommands. Each register_* adds one subcommand (with its options and
+// callback) to the app; callbacks throw gpuopt::Error subclasses, which main() turns into
+// one line on stderr and an exit code (UsageError: 2, other errors: 1).
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include "cli_common.hpp"
+
+namespace gpuopt::cli {
+
+void register_devices(CLI::App& app, const GlobalOptions& global);
+void register_collect(CLI::App& app, const GlobalOptions& global);
+void register_import(CLI::App& app, const GlobalOptions& global);
+void register_query(CLI::App& app, const GlobalOptions& global);
+void register_serve(CLI::App& app, const GlobalOptions& global);
+
+// Prints the version and which backends are built in / available here.
+void print_version(const GlobalOptions& global);
+
+}  // namespace gpuopt::cli

@@ -1,0 +1,48 @@
+// gpuopt: watch GPUs, store their telemetry, export it to Prometheus.
+#include <cstdio>
+#include <exception>
+
+#include <CLI/CLI.hpp>
+
+#include "commands.hpp"
+#include "gpuopt/error.hpp"
+
+int main(int argc, char** argv) {
+  using namespace gpuopt;
+  CLI::App app{"gpuopt: GPU telemetry, memory prediction and power optimization"};
+  app.name("gpuopt");
+  app.require_subcommand(0, 1);
+  cli::GlobalOptions global;
+  bool show_version = false;
+  app.add_flag("-V,--version", show_version, "Print the version and the available backends");
+  app.add_option("--db", global.db_path, "Sample store (SQLite file); default $GPUOPT_DB or ~/.local/share/gpuopt/gpuopt.db");
+  app.add_option("--nvml-lib", global.nvml_library, "Path of libnvidia-ml.so to load instead of the driver's");
+  app.add_flag("-q,--quiet", global.quiet, "No progress bars or notices");
+
+  cli::register_devices(app, global);
+  cli::register_collect(app, global);
+  cli::register_import(app, global);
+  cli::register_query(app, global);
+  cli::register_serve(app, global);
+
+  try {
+    app.parse(argc, argv);
+    if (show_version) {
+      cli::print_version(global);
+    } else if (app.get_subcommands().empty()) {
+      std::fputs(app.help().c_str(), stdout);
+    }
+    return 0;
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  } catch (const UsageError& e) {
+    std::fprintf(stderr, "gpuopt: error: %s\n", e.what());
+    return 2;
+  } catch (const Error& e) {
+    std::fprintf(stderr, "gpuopt: error: %s\n", e.what());
+    return 1;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "gpuopt: internal error: %s\n", e.what());
+    return 1;
+  }
+}

@@ -1,0 +1,48 @@
+// Reader of `nvidia-smi --query-gpu=... --format=csv[,nounits]` output as people have it:
+// header-driven (any subset of fields, units in the header such as "power.draw [W]"),
+// "[N/A]" / "[Not Supported]" values, values with or without units, an "index" column or
+// GPUs interleaved without one, and a truncated last line.
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "gpuopt/sample.hpp"
+
+namespace gpuopt {
+
+struct CsvReadOptions {
+  // GPUs interleaved round-robin in a file without an "index" column; 0 = 1.
+  // Ignored (with a warning issue) when the file has an index column.
+  int gpus = 0;
+  std::size_t batch_rows = 8192;  // samples handed to on_batch at a time
+};
+
+// A row that was skipped or a problem worth telling, "file:line: reason".
+struct CsvIssue {
+  std::string file;
+  std::size_t line = 0;
+  std::string message;
+  std::string to_string() const;
+};
+
+struct CsvReadResult {
+  std::vector<DeviceInfo> devices;  // one per GPU seen, index order
+  std::size_t rows_read = 0;        // data rows kept
+  std::size_t rows_skipped = 0;     // data rows rejected (each has an issue)
+  bool truncated_last_line = false; // the file ended mid-row (that row was skipped)
+  std::vector<std::string> ignored_columns;  // header fields gpuopt does not know
+  std::vector<CsvIssue> issues;     // at most the first 100; rows_skipped counts all
+};
+
+// Reads the whole file, handing samples to `on_batch` in file order (several calls).
+// Devices without a uuid column get the stable id "trace:<parent-dir>/<file>:gpu<N>".
+// Throws ParseError (file, line, field) when the file cannot be used at all: missing or
+// unreadable, empty, no header, no known metric column, or no timestamp column.
+CsvReadResult read_nvidia_smi_csv(const std::string& path, const CsvReadOptions& options,
+                                  const std::function<void(std::span<const Sample>)>& on_batch);
+
+}  // namespace gpuopt
