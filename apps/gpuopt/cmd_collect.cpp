@@ -1,10 +1,223 @@
+#include <unistd.h>
+
+#include <cstdio>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
 #include "commands.hpp"
+#include "gpuopt/error.hpp"
+#include "gpuopt/sampler.hpp"
+#include "gpuopt/store.hpp"
+#include "gpuopt/telemetry.hpp"
+#include "gpuopt/time.hpp"
+#include "gpuopt/units.hpp"
+#include "store/store_sink.hpp"
 
 namespace gpuopt::cli {
+namespace {
+
+std::string gpu_count(std::size_t n) { return fmt::format("{} GPU{}", n, n == 1 ? "" : "s"); }
+
+struct CollectArgs {
+  std::string source = "auto";
+  std::string interval = "100ms";
+  std::string duration;  // "" = until stopped
+  int gpus = 0;
+  double speed = 1.0;
+  bool loop = false;
+  std::uint64_t seed = 1;
+};
+
+// Per-GPU errors on stderr (each distinct message once) and, on a terminal, a status line
+// redrawn every second.
+class ConsoleSink final : public SampleSink {
+ public:
+  explicit ConsoleSink(bool quiet) : status_enabled_(!quiet && isatty(STDERR_FILENO) != 0) {}
+
+  void on_start(const SourceInfo& source, const std::vector<DeviceInfo>& devices) override {
+    label_ = fmt::format("{} ({})", source.name, gpu_count(devices.size()));
+    start_ms_ = now_ms();
+  }
+  void on_samples(std::span<const Sample> samples) override {
+    ++rounds_;
+    samples_ += samples.size();
+    const EpochMs now = now_ms();
+    if (status_enabled_ && now - last_draw_ms_ >= 1000) {
+      last_draw_ms_ = now;
+      std::fprintf(stderr, "\r\033[Kcollecting from %s: %s, %llu rounds, %llu samples, %llu errors",
+                   label_.c_str(),
+                   format_duration(std::chrono::milliseconds((now - start_ms_) / 1000 * 1000)).c_str(),
+                   static_cast<unsigned long long>(rounds_), static_cast<unsigned long long>(samples_),
+                   static_cast<unsigned long long>(errors_));
+      drawn_ = true;
+    }
+  }
+  void on_error(const std::string& message) override {
+    ++errors_;
+    if (!seen_errors_.insert(message).second) return;
+    end_status_line();
+    std::fprintf(stderr, "gpuopt: warning: %s\n", message.c_str());
+  }
+  // Ends the status line so that later output starts on a fresh line.
+  void end_status_line() {
+    if (drawn_) std::fputc('\n', stderr);
+    drawn_ = false;
+  }
+
+ private:
+  bool status_enabled_;
+  bool drawn_ = false;
+  std::string label_;
+  EpochMs start_ms_ = 0;
+  EpochMs last_draw_ms_ = 0;
+  std::uint64_t rounds_ = 0;
+  std::uint64_t samples_ = 0;
+  std::uint64_t errors_ = 0;
+  std::set<std::string> seen_errors_;
+};
+
+// parse_duration for option `name`, which must be at least 1 ms; the error names the option.
+std::chrono::milliseconds positive_duration(const char* name, const std::string& text) {
+  std::chrono::milliseconds d;
+  try {
+    d = parse_duration(text);
+  } catch (const UsageError& e) {
+    throw UsageError(fmt::format("{}: {}", name, e.what()));
+  }
+  if (d.count() < 1) throw UsageError(fmt::format("{} {}: must be at least 1ms", name, text));
+  return d;
+}
+
+SamplerOptions sampler_options(const CollectArgs& args) {
+  SamplerOptions options;
+  options.interval = positive_duration("--interval", args.interval);
+  if (!args.duration.empty()) options.duration = positive_duration("--duration", args.duration);
+  return options;
+}
+
+SourceOptions source_options(const CollectArgs& args, const GlobalOptions& global) {
+  if (!(args.speed > 0)) throw UsageError(fmt::format("--speed {}: must be positive", args.speed));
+  SourceOptions options;
+  options.nvml_library = global.nvml_library;
+  options.gpus = args.gpus;
+  options.replay_speed = args.speed;
+  options.replay_loop = args.loop;
+  options.seed = args.seed;
+  return options;
+}
+
+void add_start_event(Store& store, const TelemetrySource& source, const SamplerOptions& options) {
+  nlohmann::json details = {{"source", source.info().name},
+                            {"simulated", source.info().simulated},
+                            {"origin", live_origin(source.info())},
+                            {"gpus", source.devices().size()},
+                            {"interval_ms", options.interval.count()}};
+  if (options.duration) details["duration_ms"] = options.duration->count();
+  Event e;
+  e.time_ms = now_ms();
+  e.kind = "collect.start";
+  e.severity = "info";
+  e.message = fmt::format("collecting from {} ({}) every {}", source.info().name,
+                          gpu_count(source.devices().size()), format_duration(options.interval));
+  e.details_json = details.dump();
+  store.add_event(e);
+}
+
+void add_stop_event(Store& store, const SamplerStats& stats) {
+  Event e;
+  e.time_ms = now_ms();
+  e.kind = "collect.stop";
+  e.severity = "info";
+  e.message = fmt::format("stopped after {} rounds: {} samples, {} errors, {} overruns", stats.rounds,
+                          stats.samples, stats.errors, stats.overruns);
+  e.details_json = nlohmann::json{{"rounds", stats.rounds},
+                                  {"samples", stats.samples},
+                                  {"errors", stats.errors},
+                                  {"overruns", stats.overruns},
+                                  {"read_cpu_seconds", stats.read_cpu_seconds}}
+                       .dump();
+  store.add_event(e);
+}
+
+void add_failure_event(Store& store, const std::string& reason, std::uint64_t samples_stored) {
+  Event e;
+  e.time_ms = now_ms();
+  e.kind = "collect.stop";
+  e.severity = "error";
+  e.message = fmt::format("failed after storing {} samples: {}", samples_stored, reason);
+  e.details_json = nlohmann::json{{"samples_stored", samples_stored}, {"error", reason}}.dump();
+  store.add_event(e);
+}
+
+void print_summary(const SamplerStats& stats, std::uint64_t written, const std::string& db_path) {
+  const double cpu_us_per_sample =
+      stats.samples == 0 ? 0.0 : stats.read_cpu_seconds * 1e6 / static_cast<double>(stats.samples);
+  std::fprintf(stderr,
+               "gpuopt collect: %llu rounds, %llu samples (%llu stored in %s), %llu errors, %llu overruns, "
+               "%.1f us CPU per sample\n",
+               static_cast<unsigned long long>(stats.rounds), static_cast<unsigned long long>(stats.samples),
+               static_cast<unsigned long long>(written), db_path.c_str(),
+               static_cast<unsigned long long>(stats.errors), static_cast<unsigned long long>(stats.overruns),
+               cpu_us_per_sample);
+}
+
+void run_collect(const CollectArgs& args, const GlobalOptions& global) {
+  const SamplerOptions options = sampler_options(args);
+  std::string notice;
+  const auto source = open_source(args.source, source_options(args, global), &notice);
+  if (!notice.empty() && !global.quiet) std::fprintf(stderr, "gpuopt: %s\n", notice.c_str());
+
+  const std::string db_path = resolve_db_path(global);
+  Store store = Store::open(db_path);
+  StoreSink store_sink(store);
+  ConsoleSink console(global.quiet);
+  const std::vector<SampleSink*> sinks{&store_sink, &console};
+
+  add_start_event(store, *source, options);
+  SamplerStats stats;
+  try {
+    stats = run_sampler(*source, sinks, options, stop_flag());
+  } catch (const Error& e) {
+    console.end_status_line();
+    add_failure_event(store, e.what(), store_sink.samples_written());
+    throw;
+  }
+  console.end_status_line();
+  add_stop_event(store, stats);
+  print_summary(stats, store_sink.samples_written(), db_path);
+}
+
+}  // namespace
 
 void register_collect(CLI::App& app, const GlobalOptions& global) {
-  (void)app;
-  (void)global;
+  auto args = std::make_shared<CollectArgs>();
+  CLI::App* cmd = app.add_subcommand(
+      "collect",
+      "Sample GPU telemetry at a fixed rate into the store until stopped (Ctrl-C) or --duration ends");
+  cmd->fallthrough();  // global options (--db, --quiet, --nvml-lib) may follow the subcommand
+  cmd->add_option(
+         "-s,--source", args->source,
+         "Where readings come from: nvml (the NVIDIA driver), sim[:N] (N simulated A100 GPUs, labelled "
+         "simulated), replay:FILE (an nvidia-smi CSV trace), auto (nvml when a driver is present, else sim)")
+      ->capture_default_str();
+  cmd->add_option("-i,--interval", args->interval, "Sampling period, e.g. 100ms, 1s")->capture_default_str();
+  cmd->add_option("-d,--duration", args->duration,
+                  "Stop after this long, e.g. 30s, 10m (default: until stopped)");
+  cmd->add_option(
+         "--gpus", args->gpus,
+         "sim: number of simulated GPUs (0 = 1); replay: GPUs interleaved in a trace without an index column")
+      ->capture_default_str();
+  cmd->add_option("--speed", args->speed, "replay: trace seconds per wall-clock second")
+      ->capture_default_str();
+  cmd->add_flag("--loop", args->loop, "replay: start over at the end of the trace instead of stopping");
+  cmd->add_option("--seed", args->seed, "sim: seed of the simulated workload and noise")
+      ->capture_default_str();
+  cmd->callback([args, &global] { run_collect(*args, global); });
 }
 
 }  // namespace gpuopt::cli

@@ -1,10 +1,281 @@
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <limits>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
 #include "commands.hpp"
+#include "gpuopt/error.hpp"
+#include "gpuopt/nvidia_smi_csv.hpp"
+#include "gpuopt/prometheus_import.hpp"
+#include "gpuopt/store.hpp"
+#include "gpuopt/time.hpp"
+#include "gpuopt/units.hpp"
 
 namespace gpuopt::cli {
+namespace {
+
+struct ImportArgs {
+  std::vector<std::string> files;
+  int gpus = 1;
+  std::size_t max_issues = 10;
+  std::string prometheus_url;
+  std::string query = R"({__name__=~"DCGM_FI_DEV_.*|gpuopt_.*"})";
+  std::string from = "-1h";
+  std::string to = "now";
+  std::string step = "1s";
+  std::string timeout = "30s";
+};
+
+// What importing one CSV file did.
+struct FileImport {
+  CsvReadResult result;
+  std::vector<DeviceId> device_ids;
+  EpochMs first_ms = std::numeric_limits<EpochMs>::max();
+  EpochMs last_ms = std::numeric_limits<EpochMs>::min();
+};
+
+FileImport import_file(Store& store, const std::string& path, int gpus, bool quiet) {
+  const std::string origin = "import:" + path;
+  FileImport out;
+  std::optional<ProgressBar> bar;
+  CsvReadOptions options;
+  options.gpus = gpus;
+  options.on_devices = [&](std::span<const DeviceInfo> devices) {
+    out.device_ids = store.register_devices(devices, origin);
+  };
+  options.on_progress = [&](std::uint64_t done, std::uint64_t total) {
+    if (!bar) bar.emplace("importing " + std::filesystem::path(path).filename().string(), total, quiet);
+    bar->update(done);
+  };
+  out.result = read_nvidia_smi_csv(path, options, [&](std::span<const Sample> batch) {
+    if (stop_flag()) throw Error(fmt::format("{}: import interrupted; rows read so far are stored", path));
+    store.append(out.device_ids, batch);
+    for (const Sample& s : batch) {
+      out.first_ms = std::min(out.first_ms, s.time_ms);
+      out.last_ms = std::max(out.last_ms, s.time_ms);
+    }
+  });
+  if (bar) bar->finish();
+  // Properties such as memory.total may have been filled in after a GPU's first row.
+  if (!out.result.devices.empty()) out.device_ids = store.register_devices(out.result.devices, origin);
+  return out;
+}
+
+std::string time_range(const FileImport& imp) {
+  if (imp.result.rows_read == 0) return "no samples";
+  return fmt::format("{} .. {}", format_iso8601(imp.first_ms), format_iso8601(imp.last_ms));
+}
+
+void add_import_event(Store& store, const std::string& path, const FileImport& imp) {
+  const CsvReadResult& r = imp.result;
+  nlohmann::json details = {{"file", path},
+                            {"rows", r.rows_read},
+                            {"rows_skipped", r.rows_skipped},
+                            {"issues", r.issue_count},
+                            {"devices", r.devices.size()},
+                            {"truncated_last_line", r.truncated_last_line},
+                            {"ignored_columns", r.ignored_columns}};
+  if (r.rows_read > 0) {
+    details["first_ms"] = imp.first_ms;
+    details["last_ms"] = imp.last_ms;
+  }
+  Event e;
+  e.time_ms = now_ms();
+  if (imp.device_ids.size() == 1) e.device = imp.device_ids.front();
+  e.kind = "import";
+  e.severity = r.issue_count > 0 ? "warning" : "info";
+  e.message = fmt::format("imported {}: {} rows ({} skipped) from {} GPU{}", path, r.rows_read,
+                          r.rows_skipped, r.devices.size(), r.devices.size() == 1 ? "" : "s");
+  e.details_json = details.dump();
+  store.add_event(e);
+}
+
+void add_failure_event(Store& store, const std::string& path, const std::string& reason) {
+  Event e;
+  e.time_ms = now_ms();
+  e.kind = "import";
+  e.severity = "error";
+  e.message = reason;
+  e.details_json = nlohmann::json{{"file", path}, {"error", reason}}.dump();
+  store.add_event(e);
+}
+
+void print_file_report(const std::string& path, const FileImport& imp, std::size_t max_issues, bool quiet) {
+  const CsvReadResult& r = imp.result;
+  fmt::print("{}: {} rows kept, {} skipped, {} device{}, {}{}\n", path, r.rows_read, r.rows_skipped,
+             r.devices.size(), r.devices.size() == 1 ? "" : "s", time_range(imp),
+             r.truncated_last_line ? ", truncated last line" : "");
+  std::fflush(stdout);
+  if (!quiet && !r.ignored_columns.empty()) {
+    std::string columns;
+    for (const auto& c : r.ignored_columns) columns += (columns.empty() ? "" : ", ") + c;
+    std::fprintf(stderr, "gpuopt: %s: ignored columns: %s\n", path.c_str(), columns.c_str());
+  }
+  const std::size_t shown = std::min(max_issues, r.issues.size());
+  for (std::size_t i = 0; i < shown; ++i) std::fprintf(stderr, "%s\n", r.issues[i].to_string().c_str());
+  if (r.issue_count > shown) std::fprintf(stderr, "... and %zu more\n", r.issue_count - shown);
+}
+
+void import_files(const ImportArgs& args, const GlobalOptions& global) {
+  stop_flag();  // installs the SIGINT/SIGTERM handlers before the long work starts
+  Store store = Store::open(resolve_db_path(global));
+  std::size_t failed = 0;
+  for (const auto& path : args.files) {
+    try {
+      const FileImport imp = import_file(store, path, args.gpus, global.quiet);
+      add_import_event(store, path, imp);
+      print_file_report(path, imp, args.max_issues, global.quiet);
+    } catch (const ParseError& e) {
+      // This file cannot be used at all; the others are still imported.
+      ++failed;
+      std::fprintf(stderr, "gpuopt: error: %s\n", e.what());
+      add_failure_event(store, path, e.what());
+    }
+  }
+  if (failed > 0) {
+    throw Error(fmt::format("{} of {} file{} could not be imported", failed, args.files.size(),
+                            args.files.size() == 1 ? "" : "s"));
+  }
+}
+
+PrometheusImportOptions prometheus_options(const ImportArgs& args) {
+  PrometheusImportOptions options;
+  options.url = args.prometheus_url;
+  options.query = args.query;
+  const EpochMs now = now_ms();
+  options.from_ms = parse_time_arg(args.from, now);
+  options.to_ms = parse_time_arg(args.to, now);
+  if (options.from_ms >= options.to_ms) {
+    throw UsageError(fmt::format("--from {} is not before --to {}", args.from, args.to));
+  }
+  options.step = parse_duration(args.step);
+  if (options.step.count() < 1) throw UsageError(fmt::format("--step {}: must be at least 1ms", args.step));
+  options.timeout = parse_duration(args.timeout);
+  if (options.timeout.count() < 1)
+    throw UsageError(fmt::format("--timeout {}: must be positive", args.timeout));
+  return options;
+}
+
+void add_prometheus_event(Store& store, const PrometheusImportOptions& options,
+                          const PrometheusImportResult& r) {
+  nlohmann::json details;
+  details["url"] = options.url;
+  details["query"] = options.query;
+  details["from_ms"] = options.from_ms;
+  details["to_ms"] = options.to_ms;
+  details["step_ms"] = options.step.count();
+  details["series"] = r.series;
+  details["series_skipped"] = r.series_skipped;
+  details["devices"] = r.devices;
+  details["samples"] = r.samples;
+  Event e;
+  e.time_ms = now_ms();
+  e.kind = "import";
+  e.severity = "info";
+  e.message =
+      fmt::format("imported {} samples of {} devices from prometheus {}", r.samples, r.devices, options.url);
+  e.details_json = details.dump();
+  store.add_event(e);
+}
+
+void import_from_prometheus(const ImportArgs& args, const GlobalOptions& global) {
+  const PrometheusImportOptions options = prometheus_options(args);
+  Store store = Store::open(resolve_db_path(global));
+  std::optional<ProgressBar> bar;
+  const PrometheusImportResult r = import_prometheus(store, options, [&](int done, int total) {
+    if (!bar) bar.emplace("importing from " + options.url, static_cast<std::uint64_t>(total), global.quiet);
+    bar->update(static_cast<std::uint64_t>(done));
+  });
+  if (bar) bar->finish();
+  add_prometheus_event(store, options, r);
+  fmt::print("{}: {} series ({} skipped: unknown metric), {} devices, {} samples, {} .. {}\n", options.url,
+             r.series, r.series_skipped, r.devices, r.samples, format_iso8601(options.from_ms),
+             format_iso8601(options.to_ms));
+}
+
+// Which options were given, to reject the ones that do not belong to the chosen form.
+struct GivenOptions {
+  CLI::Option* gpus;
+  CLI::Option* max_issues;
+  std::vector<CLI::Option*> prometheus_only;
+};
+
+void run_import(const ImportArgs& args, const GivenOptions& given, const GlobalOptions& global) {
+  const bool from_files = !args.files.empty();
+  const bool from_prometheus = !args.prometheus_url.empty();
+  if (from_files && from_prometheus) {
+    throw UsageError("import reads either CSV FILEs or --prometheus URL, not both");
+  }
+  if (!from_files && !from_prometheus) {
+    throw UsageError(
+        "nothing to import: name nvidia-smi CSV FILEs or --prometheus URL (see gpuopt import --help)");
+  }
+  if (from_files) {
+    for (const CLI::Option* o : given.prometheus_only) {
+      if (o->count() > 0) throw UsageError(fmt::format("{} needs --prometheus URL", o->get_name()));
+    }
+    import_files(args, global);
+    return;
+  }
+  for (const CLI::Option* o : {given.gpus, given.max_issues}) {
+    if (o->count() > 0)
+      throw UsageError(fmt::format("{} applies to CSV files, not --prometheus", o->get_name()));
+  }
+  import_from_prometheus(args, global);
+}
+
+constexpr const char* kImportFooter = R"(CSV files are nvidia-smi --query-gpu output, e.g. from
+  nvidia-smi --query-gpu=timestamp,index,uuid,power.draw,utilization.gpu,memory.used --format=csv -lms 100
+Any subset of fields works as long as timestamp is one of them; units in the header or the values
+(--format=csv or csv,nounits) are both read. Bad rows are skipped and listed as FILE:LINE: reason;
+a file that cannot be used at all fails alone (exit code 1 after the other files are imported).
+See docs/import.md for the accepted dialect.
+
+Examples:
+  gpuopt import run1.csv run2.csv
+  gpuopt import --gpus 8 ckpt1.csv        # 8 GPUs, rows cycle through them, no index column
+  gpuopt --db fleet.db import --prometheus http://127.0.0.1:9090 \
+      --query '{__name__=~"DCGM_FI_DEV_.*"}' --from -24h --to now --step 15s)";
+
+}  // namespace
 
 void register_import(CLI::App& app, const GlobalOptions& global) {
-  (void)app;
-  (void)global;
+  auto args = std::make_shared<ImportArgs>();
+  CLI::App* cmd = app.add_subcommand("import",
+                                     "Import nvidia-smi CSV traces (FILE...) or a Prometheus server's "
+                                     "history (--prometheus) into the store");
+  cmd->fallthrough();  // global options (--db, --quiet) may follow the subcommand
+  cmd->footer(kImportFooter);
+  cmd->add_option("files", args->files, "nvidia-smi CSV files to import, each on its own")->type_name("FILE");
+  GivenOptions given;
+  given.gpus = cmd->add_option("--gpus", args->gpus,
+                               "CSV: GPUs interleaved round-robin in files without an index or uuid column")
+                   ->check(CLI::Range(1, 4096))
+                   ->type_name("N")
+                   ->capture_default_str();
+  given.max_issues = cmd->add_option("--max-issues", args->max_issues, "CSV: skipped rows listed per file")
+                         ->type_name("N")
+                         ->capture_default_str();
+  cmd->add_option("--prometheus", args->prometheus_url,
+                  "Import from this Prometheus server instead, e.g. http://127.0.0.1:9090")
+      ->type_name("URL");
+  given.prometheus_only = {
+      cmd->add_option("--query", args->query, "Prometheus: PromQL selecting DCGM_FI_DEV_* / gpuopt_* series")
+          ->capture_default_str(),
+      cmd->add_option("--from", args->from, "Prometheus: start (ISO time, epoch seconds, 'now', or '-1h')")
+          ->capture_default_str(),
+      cmd->add_option("--to", args->to, "Prometheus: end (same forms as --from)")->capture_default_str(),
+      cmd->add_option("--step", args->step, "Prometheus: resolution, e.g. 1s, 15s")->capture_default_str(),
+      cmd->add_option("--timeout", args->timeout, "Prometheus: per-request timeout")->capture_default_str(),
+  };
+  cmd->callback([args, given, &global] { run_import(*args, given, global); });
 }
 
 }  // namespace gpuopt::cli

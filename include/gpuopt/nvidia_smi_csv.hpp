@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <span>
 #include <string>
@@ -16,9 +17,14 @@ namespace gpuopt {
 
 struct CsvReadOptions {
   // GPUs interleaved round-robin in a file without an "index" column; 0 = 1.
-  // Ignored (with a warning issue) when the file has an index column.
+  // Ignored (with a warning issue) when the file has an index or uuid column.
   int gpus = 0;
   std::size_t batch_rows = 8192;  // samples handed to on_batch at a time
+  // Called before the first batch that holds a GPU not seen before, with every GPU seen so
+  // far (so a caller can register devices before storing their samples). Optional.
+  std::function<void(std::span<const DeviceInfo>)> on_devices;
+  // Called after each block read from the file (about every MiB). Optional.
+  std::function<void(std::uint64_t bytes_done, std::uint64_t bytes_total)> on_progress;
 };
 
 // A row that was skipped or a problem worth telling, "file:line: reason".
@@ -30,15 +36,19 @@ struct CsvIssue {
 };
 
 struct CsvReadResult {
-  std::vector<DeviceInfo> devices;  // one per GPU seen, index order
-  std::size_t rows_read = 0;        // data rows kept
-  std::size_t rows_skipped = 0;     // data rows rejected (each has an issue)
-  bool truncated_last_line = false; // the file ended mid-row (that row was skipped)
+  // One per GPU seen, in order of first appearance (nvidia-smi prints GPUs in index order);
+  // Sample::gpu is the position in this list, DeviceInfo::index the nvidia-smi index.
+  std::vector<DeviceInfo> devices;
+  std::size_t rows_read = 0;                 // data rows kept
+  std::size_t rows_skipped = 0;              // data rows rejected (each has an issue)
+  bool truncated_last_line = false;          // the file ended mid-row (that row was skipped)
   std::vector<std::string> ignored_columns;  // header fields gpuopt does not know
-  std::vector<CsvIssue> issues;     // at most the first 100; rows_skipped counts all
+  std::vector<CsvIssue> issues;              // at most the first 100; rows_skipped counts all
+  std::size_t issue_count = 0;               // all issues, including those beyond the first 100
 };
 
 // Reads the whole file, handing samples to `on_batch` in file order (several calls).
+// Bad rows are skipped and reported as issues ("file:line: field 'F': reason").
 // Devices without a uuid column get the stable id "trace:<parent-dir>/<file>:gpu<N>".
 // Throws ParseError (file, line, field) when the file cannot be used at all: missing or
 // unreadable, empty, no header, no known metric column, or no timestamp column.

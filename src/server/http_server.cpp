@@ -1,0 +1,159 @@
+#include "http_server.hpp"
+
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <system_error>
+#include <thread>
+
+#include <fmt/format.h>
+#include <httplib.h>
+
+namespace gpuopt::server {
+namespace {
+
+// Methods whose body httplib reads before dispatching; the other methods are answered by the
+// pre-routing handler without touching the (absent) body.
+bool may_have_body(const std::string& method) {
+  return method == "POST" || method == "PUT" || method == "PATCH" || method == "DELETE";
+}
+
+HttpRequest to_request(const httplib::Request& req) {
+  HttpRequest out;
+  out.method = req.method;
+  out.path = req.path;
+  out.params.insert(req.params.begin(), req.params.end());
+  out.body = req.body;
+  return out;
+}
+
+void write_response(const HttpResponse& in, httplib::Response& res) {
+  res.status = in.status;
+  for (const auto& [name, value] : in.headers) res.set_header(name, value);
+  res.set_content(in.body, in.content_type);
+}
+
+std::string literal_regex(const std::string& path) {
+  std::string out;
+  for (const char c : path) {
+    if (std::string_view("\\^$.|?*+()[]{}").find(c) != std::string_view::npos) out += '\\';
+    out += c;
+  }
+  return out;
+}
+
+std::string status_reason(int status, std::size_t max_body_bytes) {
+  switch (status) {
+    case 400:
+      return "malformed request (or a header line longer than 8 KiB)";
+    case 413:
+      return fmt::format("request body larger than {} bytes", max_body_bytes);
+    case 414:
+      return "request line longer than 8 KiB";
+    default:
+      return fmt::format("HTTP error {}", status);
+  }
+}
+
+// Only SO_REUSEADDR: httplib's default adds SO_REUSEPORT, which would let a second agent bind
+// the same port silently instead of failing.
+void reuse_address_only(socket_t sock) {
+  int yes = 1;
+  setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+}
+
+}  // namespace
+
+struct HttpServer::Impl {
+  Impl(const Router& r, std::function<void(const std::string&)> count, const HttpServerOptions& o)
+      : router(r), on_request(std::move(count)), options(o) {}
+
+  void configure();
+  httplib::Server::HandlerResponse pre_route(const httplib::Request& req, httplib::Response& res);
+  httplib::Server::HandlerResponse on_error(const httplib::Request& req, httplib::Response& res);
+
+  const Router& router;
+  std::function<void(const std::string&)> on_request;
+  HttpServerOptions options;
+  httplib::Server svr;
+  std::thread thread;
+};
+
+void HttpServer::Impl::configure() {
+  svr.set_socket_options(reuse_address_only);
+  svr.set_payload_max_length(options.max_body_bytes);
+  svr.set_read_timeout(options.read_timeout);
+  svr.set_write_timeout(options.write_timeout);
+  svr.set_keep_alive_timeout(options.keep_alive_timeout.count());
+  svr.set_pre_routing_handler(
+      [this](const httplib::Request& req, httplib::Response& res) { return pre_route(req, res); });
+  svr.set_error_handler(httplib::Server::HandlerWithResponse(
+      [this](const httplib::Request& req, httplib::Response& res) { return on_error(req, res); }));
+  svr.set_exception_handler([](const httplib::Request&, httplib::Response& res, const std::exception_ptr&) {
+    write_response(error_response(500, "internal error"), res);
+  });
+  for (const Router::RouteInfo& route : router.routes()) {
+    if (!may_have_body(route.method)) continue;
+    const auto handler = [this](const httplib::Request& req, httplib::Response& res) {
+      write_response(router.dispatch(to_request(req)), res);
+    };
+    const std::string pattern = literal_regex(route.path);
+    if (route.method == "POST") svr.Post(pattern, handler);
+    if (route.method == "PUT") svr.Put(pattern, handler);
+    if (route.method == "PATCH") svr.Patch(pattern, handler);
+    if (route.method == "DELETE") svr.Delete(pattern, handler);
+  }
+}
+
+httplib::Server::HandlerResponse HttpServer::Impl::pre_route(const httplib::Request& req, httplib::Response& res) {
+  if (on_request) on_request(router.route_label(req.path));
+  // httplib reads (and size-checks) the body of these, then calls the literal route above or
+  // answers 404, which on_error turns into the router's 404/405.
+  if (may_have_body(req.method)) return httplib::Server::HandlerResponse::Unhandled;
+  write_response(router.dispatch(to_request(req)), res);
+  return httplib::Server::HandlerResponse::Handled;
+}
+
+httplib::Server::HandlerResponse HttpServer::Impl::on_error(const httplib::Request& req, httplib::Response& res) {
+  if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+  if (res.status == 404 && may_have_body(req.method)) {
+    write_response(router.dispatch(to_request(req)), res);
+  } else {
+    write_response(error_response(res.status, status_reason(res.status, options.max_body_bytes)), res);
+  }
+  return httplib::Server::HandlerResponse::Handled;
+}
+
+HttpServer::HttpServer(const Router& router, std::function<void(const std::string&)> on_request,
+                       const HttpServerOptions& options)
+    : impl_(std::make_unique<Impl>(router, std::move(on_request), options)) {
+  impl_->configure();
+}
+
+HttpServer::~HttpServer() { stop(); }
+
+int HttpServer::bind(const std::string& host, int port) {
+  errno = 0;
+  const int bound = port == 0 ? impl_->svr.bind_to_any_port(host) : (impl_->svr.bind_to_port(host, port) ? port : -1);
+  if (bound > 0) return bound;
+  const int error = errno;
+  if (error == EADDRINUSE) {
+    throw UsageError(fmt::format("cannot listen on {}:{}: address already in use (another gpuopt serve or "
+                                 "exporter?); choose another with --listen",
+                                 host, port));
+  }
+  throw UsageError(fmt::format("cannot listen on {}:{}: {}", host, port,
+                               error != 0 ? std::error_code(error, std::generic_category()).message()
+                                          : "not an address of this machine"));
+}
+
+void HttpServer::start() {
+  impl_->thread = std::thread([impl = impl_.get()] { impl->svr.listen_after_bind(); });
+}
+
+void HttpServer::stop() {
+  impl_->svr.stop();
+  if (impl_->thread.joinable()) impl_->thread.join();
+}
+
+}  // namespace gpuopt::server

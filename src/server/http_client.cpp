@@ -1,0 +1,72 @@
+#include "http_client.hpp"
+
+#include <charconv>
+
+#include <fmt/format.h>
+#include <httplib.h>
+
+#include "gpuopt/error.hpp"
+
+namespace gpuopt::server {
+namespace {
+
+int parse_port(std::string_view text, std::string_view url) {
+  int port = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), port);
+  if (ec != std::errc() || end != text.data() + text.size() || port < 1 || port > 65535) {
+    throw UsageError(fmt::format("invalid URL '{}': port '{}' is not 1..65535", url, text));
+  }
+  return port;
+}
+
+}  // namespace
+
+HttpUrl parse_http_url(std::string_view url) {
+  constexpr std::string_view kScheme = "http://";
+  if (!url.starts_with(kScheme)) {
+    throw UsageError(fmt::format("invalid URL '{}': expected http://host[:port][/path] (https is not supported)", url));
+  }
+  if (url.find_first_of("?#") != std::string_view::npos) {
+    throw UsageError(fmt::format("invalid URL '{}': no query or fragment allowed", url));
+  }
+  HttpUrl out;
+  std::string_view rest = url.substr(kScheme.size());
+  while (rest.ends_with('/')) rest.remove_suffix(1);
+  const std::size_t slash = rest.find('/');
+  std::string_view authority = rest.substr(0, slash);
+  if (slash != std::string_view::npos) out.base_path = std::string(rest.substr(slash));
+
+  std::size_t port_colon = std::string_view::npos;
+  if (authority.starts_with('[')) {  // [IPv6]:port
+    const std::size_t close = authority.find(']');
+    if (close == std::string_view::npos) throw UsageError(fmt::format("invalid URL '{}': unclosed '['", url));
+    out.host = std::string(authority.substr(1, close - 1));
+    if (close + 1 < authority.size()) {
+      if (authority[close + 1] != ':') throw UsageError(fmt::format("invalid URL '{}': bad host", url));
+      port_colon = close + 1;
+    }
+  } else {
+    port_colon = authority.find(':');
+    out.host = std::string(authority.substr(0, port_colon));
+  }
+  if (out.host.empty()) throw UsageError(fmt::format("invalid URL '{}': no host", url));
+  if (port_colon != std::string_view::npos) out.port = parse_port(authority.substr(port_colon + 1), url);
+  out.text = std::string(kScheme) + std::string(rest);
+  return out;
+}
+
+HttpGetResult http_get(const HttpUrl& base, const std::string& path,
+                       const std::multimap<std::string, std::string>& params, std::chrono::milliseconds timeout) {
+  httplib::Client client(base.host, base.port);
+  client.set_connection_timeout(timeout);
+  client.set_read_timeout(timeout);
+  client.set_write_timeout(timeout);
+  const httplib::Params query(params.begin(), params.end());
+  const httplib::Result result = client.Get(base.base_path + path, query, httplib::Headers{});
+  if (!result) {
+    throw RemoteError(fmt::format("{}{}: no answer: {}", base.text, path, httplib::to_string(result.error())));
+  }
+  return HttpGetResult{result->status, result->body, result->get_header_value("Content-Type")};
+}
+
+}  // namespace gpuopt::server

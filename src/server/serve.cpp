@@ -1,0 +1,131 @@
+// run_serve: wires the sampler thread, the live state, the store and the HTTP server together.
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <optional>
+#include <thread>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "agent_routes.hpp"
+#include "gpuopt/error.hpp"
+#include "gpuopt/server.hpp"
+#include "http_server.hpp"
+#include "live_state.hpp"
+#include "sampler_adapters.hpp"
+#include "store/store_sink.hpp"
+
+namespace gpuopt {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr auto kRetentionEvery = std::chrono::hours(1);
+constexpr auto kStopPoll = 50ms;
+
+std::string local_hostname() {
+  std::array<char, 256> name{};
+  if (gethostname(name.data(), name.size() - 1) != 0) return "localhost";
+  return name.data();
+}
+
+std::chrono::milliseconds stale_after(const ServeOptions& options) {
+  if (options.stale_after.count() > 0) return options.stale_after;
+  return std::max<std::chrono::milliseconds>(3 * options.sampler.interval, 5s);
+}
+
+// The sampler on its own thread; the destructor stops and joins it (which flushes the sinks).
+class SamplerThread {
+ public:
+  SamplerThread(TelemetrySource& source, std::vector<SampleSink*> sinks, const SamplerOptions& options,
+                server::LiveState& state)
+      : sinks_(std::move(sinks)), thread_([this, &source, options, &state] { run(source, options, state); }) {}
+  ~SamplerThread() {
+    stop_.store(true);
+    thread_.join();
+  }
+  SamplerThread(const SamplerThread&) = delete;
+  SamplerThread& operator=(const SamplerThread&) = delete;
+
+ private:
+  void run(TelemetrySource& source, const SamplerOptions& options, server::LiveState& state) {
+    try {
+      run_sampler(source, sinks_, options, stop_);
+      if (!stop_.load()) {
+        state.set_sampler_state(server::SamplerState::finished, "the source has no more samples");
+        spdlog::info("source {} finished; serving its last samples until stopped", source.info().name);
+      }
+    } catch (const std::exception& e) {
+      state.set_sampler_state(server::SamplerState::failed, e.what());
+      spdlog::error("sampler stopped: {}", e.what());
+    }
+  }
+
+  std::vector<SampleSink*> sinks_;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
+// Expires old samples through its own connection (the sampler thread owns the writer's).
+void apply_retention(const std::string& store_path, const RetentionPolicy& policy, server::LiveState& state) {
+  try {
+    Store store = Store::open(store_path);
+    const RetentionResult r = store.apply_retention(policy, now_ms());
+    if (r.raw_deleted > 0) spdlog::info("retention: deleted {} raw samples", r.raw_deleted);
+  } catch (const Error& e) {
+    state.record_store_error(e.what());
+    spdlog::warn("retention: {}", e.what());
+  }
+}
+
+void wait_for_stop(const ServeOptions& options, const std::atomic<bool>& stop, server::LiveState& state) {
+  auto last_retention = std::chrono::steady_clock::now();
+  while (!stop.load()) {
+    std::this_thread::sleep_for(kStopPoll);
+    if (!options.store_path.empty() && std::chrono::steady_clock::now() - last_retention >= kRetentionEvery) {
+      apply_retention(options.store_path, options.retention, state);
+      last_retention = std::chrono::steady_clock::now();
+    }
+  }
+}
+
+}  // namespace
+
+void run_serve(TelemetrySource& source, const ServeOptions& options, const std::atomic<bool>& stop,
+               const std::function<void(const std::string& url)>& on_listening) {
+  server::LiveState state(options.hostname.empty() ? local_hostname() : options.hostname);
+  // Known before the first round, so /metrics and /api/v1/devices describe the GPUs at once.
+  state.set_source(source.info(), source.devices());
+
+  server::Router router;
+  server::register_agent_routes(router, state, server::ApiOptions{options.store_path, stale_after(options)});
+  server::HttpServer http(router, [&state](const std::string& route) { state.count_request(route); });
+  const int port = http.bind(options.host, options.port);
+
+  server::TimedSource timed_source(source, state);
+  server::LiveStateSink live_sink(state);
+  std::vector<SampleSink*> sinks{&live_sink};
+  // Opened here so a bad store fails before anything starts; then used by the sampler thread only.
+  std::optional<Store> store;
+  std::optional<StoreSink> store_sink;
+  std::optional<server::GuardedSink> guarded_store;
+  if (!options.store_path.empty()) {
+    store.emplace(Store::open(options.store_path));
+    store_sink.emplace(*store);
+    guarded_store.emplace(*store_sink, state);
+    sinks.push_back(&*guarded_store);
+    apply_retention(options.store_path, options.retention, state);
+  }
+
+  {
+    const SamplerThread sampler(timed_source, sinks, options.sampler, state);
+    http.start();
+    if (on_listening) on_listening(fmt::format("http://{}:{}", options.host, port));
+    wait_for_stop(options, stop, state);
+  }
+  http.stop();
+}
+
+}  // namespace gpuopt

@@ -1,0 +1,30 @@
+#include "store_sink.hpp"
+
+#include <unistd.h>
+
+#include <array>
+
+namespace gpuopt {
+
+std::string live_origin(const SourceInfo& source) {
+  std::array<char, 256> host{};
+  if (gethostname(host.data(), host.size() - 1) != 0 || host[0] == '\0') return source.name + "@localhost";
+  return source.name + "@" + host.data();
+}
+
+void StoreSink::on_start(const SourceInfo& source, const std::vector<DeviceInfo>& devices) {
+  device_ids_ = store_->register_devices(devices, live_origin(source));
+}
+
+void StoreSink::on_samples(std::span<const Sample> samples) {
+  pending_.insert(pending_.end(), samples.begin(), samples.end());
+}
+
+void StoreSink::flush() {
+  if (pending_.empty()) return;
+  store_->append(device_ids_, pending_);
+  samples_written_ += pending_.size();
+  pending_.clear();
+}
+
+}  // namespace gpuopt

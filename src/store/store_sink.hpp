@@ -1,0 +1,43 @@
+// A SampleSink that records a sampler's output in a Store (used by `gpuopt collect` and
+// `gpuopt serve`).
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "gpuopt/sampler.hpp"
+#include "gpuopt/store.hpp"
+
+namespace gpuopt {
+
+// The origin under which a live source's devices are stored: "<source name>@<host name>"
+// ("sim@node1"); the host is "localhost" when its name cannot be read.
+std::string live_origin(const SourceInfo& source);
+
+// on_start registers the source's devices under live_origin(source); rounds are buffered and written with
+// one Store::append per flush(). A flush that fails throws the store's StoreError and keeps
+// the buffer, so a later flush may write it. Like the store, not thread-safe: use it from the
+// sampler's thread only.
+class StoreSink final : public SampleSink {
+ public:
+  // `store` must outlive the sink.
+  explicit StoreSink(Store& store) : store_(&store) {}
+
+  void on_start(const SourceInfo& source, const std::vector<DeviceInfo>& devices) override;
+  void on_samples(std::span<const Sample> samples) override;
+  void flush() override;
+
+  // Store ids of the source's devices, in device index order (empty before on_start).
+  const std::vector<DeviceId>& device_ids() const { return device_ids_; }
+  std::uint64_t samples_written() const { return samples_written_; }
+
+ private:
+  Store* store_;
+  std::vector<DeviceId> device_ids_;
+  std::vector<Sample> pending_;
+  std::uint64_t samples_written_ = 0;
+};
+
+}  // namespace gpuopt

@@ -1,0 +1,192 @@
+#include "http_server.hpp"
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "gpuopt/error.hpp"
+#include "http_client.hpp"
+#include "server_test_util.hpp"
+
+namespace gpuopt::server {
+namespace {
+
+using namespace std::chrono_literals;
+using test::body_of;
+using test::raw_http;
+using test::status_of;
+
+// A server on a free port with one GET and one POST route, counting requests per route.
+class HttpServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    router_.add("GET", "/hello", "greets", [](const HttpRequest& req) {
+      HttpResponse r;
+      r.content_type = "text/plain";
+      r.body = "hello " + single_param(req, "name").value_or("nobody");
+      return r;
+    });
+    router_.add("POST", "/echo", "echoes the body", [](const HttpRequest& req) {
+      return json_response(200, nlohmann::json{{"body", req.body}}.dump());
+    });
+    HttpServerOptions options;
+    options.max_body_bytes = 1024;
+    server_ = std::make_unique<HttpServer>(
+        router_, [this](const std::string& route) { ++counts_[route]; }, options);
+    port_ = server_->bind("127.0.0.1", 0);
+    server_->start();
+    url_ = parse_http_url("http://127.0.0.1:" + std::to_string(port_));
+  }
+
+  void expect_still_serving() {
+    const HttpGetResult r = http_get(url_, "/hello", {{"name", "again"}}, 2s);
+    EXPECT_EQ(r.status, 200);
+    EXPECT_EQ(r.body, "hello again");
+  }
+
+  static std::string json_error(const std::string& response) {
+    return nlohmann::json::parse(body_of(response)).at("error").get<std::string>();
+  }
+
+  Router router_;
+  std::map<std::string, int> counts_;
+  std::unique_ptr<HttpServer> server_;
+  int port_ = 0;
+  HttpUrl url_;
+};
+
+TEST_F(HttpServerTest, GetWithParams) {
+  const HttpGetResult r = http_get(url_, "/hello", {{"name", "a b&c"}}, 2s);
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, "hello a b&c");
+  EXPECT_EQ(r.content_type, "text/plain");
+}
+
+TEST_F(HttpServerTest, HeadHasNoBody) {
+  const std::string r = raw_http(port_, "HEAD /hello?name=x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(status_of(r), 200);
+  EXPECT_EQ(body_of(r), "");
+}
+
+TEST_F(HttpServerTest, UnknownPathIs404Json) {
+  const std::string r = raw_http(port_, "GET /etc/passwd HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(status_of(r), 404);
+  EXPECT_NE(json_error(r).find("/etc/passwd"), std::string::npos);
+  EXPECT_EQ(counts_["other"], 1);
+}
+
+TEST_F(HttpServerTest, WrongMethodsAre405) {
+  for (const char* method : {"POST", "PUT", "DELETE", "OPTIONS", "PATCH"}) {
+    const std::string r = raw_http(port_, std::string(method) +
+                                              " /hello HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n"
+                                              "Connection: close\r\n\r\nhi");
+    EXPECT_EQ(status_of(r), 405) << method << ": " << r;
+    EXPECT_NE(r.find("Allow: GET, HEAD"), std::string::npos) << method;
+  }
+  const std::string r = raw_http(port_, "GET /echo HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(status_of(r), 405);
+  expect_still_serving();
+}
+
+TEST_F(HttpServerTest, PostRouteGetsTheBody) {
+  const std::string r = raw_http(
+      port_, "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello");
+  EXPECT_EQ(status_of(r), 200) << r;
+  EXPECT_EQ(nlohmann::json::parse(body_of(r))["body"], "hello");
+}
+
+TEST_F(HttpServerTest, PostToUnknownPathIs404) {
+  const std::string r =
+      raw_http(port_, "POST /nope HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nConnection: close\r\n\r\nhi");
+  EXPECT_EQ(status_of(r), 404) << r;
+  EXPECT_NE(json_error(r).find("/nope"), std::string::npos);
+}
+
+TEST_F(HttpServerTest, OversizedBodyIs413) {
+  const std::string body(4096, 'x');
+  const std::string r = raw_http(port_, "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: " +
+                                            std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body);
+  EXPECT_EQ(status_of(r), 413) << r;
+  EXPECT_NE(json_error(r).find("1024 bytes"), std::string::npos);
+  expect_still_serving();
+}
+
+TEST_F(HttpServerTest, HugeHeaderIsRejected) {
+  const std::string r = raw_http(port_, "GET /hello?name=x HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(20000, 'a') +
+                                            "\r\nConnection: close\r\n\r\n");
+  // Answered 400, or the connection dropped; never a 200 and never a crash.
+  EXPECT_TRUE(r.empty() || status_of(r) == 400) << r.substr(0, 200);
+  expect_still_serving();
+}
+
+TEST_F(HttpServerTest, HugeRequestLineIsRejected) {
+  const std::string r =
+      raw_http(port_, "GET /hello?name=" + std::string(20000, 'a') + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  EXPECT_TRUE(r.empty() || status_of(r) == 414 || status_of(r) == 400) << r.substr(0, 200);
+  expect_still_serving();
+}
+
+TEST_F(HttpServerTest, GarbageIsRejected) {
+  for (const std::string garbage : {std::string("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03", 11),
+                                    std::string("FOO / HTTP/1.1\r\n\r\n"), std::string("GET\r\n\r\n"),
+                                    std::string("GET /%zz%00 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")}) {
+    const std::string r = raw_http(port_, garbage);
+    EXPECT_NE(status_of(r), 200) << r.substr(0, 200);
+  }
+  expect_still_serving();
+}
+
+TEST_F(HttpServerTest, PortInUseIsAClearError) {
+  HttpServer second(router_, {});
+  try {
+    second.bind("127.0.0.1", port_);
+    FAIL() << "bound a port already in use";
+  } catch (const UsageError& e) {
+    EXPECT_NE(std::string(e.what()).find("address already in use"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find(std::to_string(port_)), std::string::npos);
+  }
+}
+
+TEST_F(HttpServerTest, StopIsPromptAndIdempotent) {
+  expect_still_serving();
+  const auto start = std::chrono::steady_clock::now();
+  server_->stop();
+  server_->stop();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 4s);
+  EXPECT_THROW(http_get(url_, "/hello", {{"name", "x"}}, 1s), RemoteError);
+}
+
+TEST(HttpUrl, Parsing) {
+  HttpUrl u = parse_http_url("http://prom.example:9090/prefix/");
+  EXPECT_EQ(u.host, "prom.example");
+  EXPECT_EQ(u.port, 9090);
+  EXPECT_EQ(u.base_path, "/prefix");
+  EXPECT_EQ(u.text, "http://prom.example:9090/prefix");
+  u = parse_http_url("http://[::1]:9090");
+  EXPECT_EQ(u.host, "::1");
+  EXPECT_EQ(parse_http_url("http://h").port, 80);
+  for (const char* bad : {"https://h", "h:9090", "http://", "http://h:0", "http://h:99999", "http://h:x",
+                          "http://h/?q=1"}) {
+    EXPECT_THROW(parse_http_url(bad), UsageError) << bad;
+  }
+}
+
+TEST(HttpClient, ConnectionRefusedNamesTheUrl) {
+  // Bind and release a port so nothing listens on it.
+  int port = 0;
+  {
+    Router router;
+    HttpServer s(router, {});
+    port = s.bind("127.0.0.1", 0);
+  }
+  const HttpUrl url = parse_http_url("http://127.0.0.1:" + std::to_string(port));
+  try {
+    http_get(url, "/api/v1/query", {}, 1s);
+    FAIL() << "no throw";
+  } catch (const RemoteError& e) {
+    EXPECT_NE(std::string(e.what()).find(url.text), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace gpuopt::server

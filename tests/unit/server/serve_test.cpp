@@ -1,0 +1,161 @@
+#include "gpuopt/server.hpp"
+
+#include <gtest/gtest.h>
+
+#include <future>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "gpuopt/error.hpp"
+#include "http_client.hpp"
+#include "http_server.hpp"
+#include "server_test_util.hpp"
+
+namespace gpuopt {
+namespace {
+
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+// run_serve on its own thread, stopped (and joined) on destruction.
+class ServeThread {
+ public:
+  ServeThread(TelemetrySource& source, ServeOptions options) {
+    std::promise<std::string> listening;
+    url_future_ = listening.get_future();
+    thread_ = std::thread([this, &source, options, p = std::move(listening)]() mutable {
+      try {
+        run_serve(source, options, stop_, [&p](const std::string& url) { p.set_value(url); });
+      } catch (...) {
+        p.set_exception(std::current_exception());
+      }
+    });
+    url_ = server::parse_http_url(url_future_.get());
+  }
+  ~ServeThread() {
+    stop_ = true;
+    thread_.join();
+  }
+  ServeThread(const ServeThread&) = delete;
+  ServeThread& operator=(const ServeThread&) = delete;
+
+  server::HttpGetResult get(const std::string& path, const std::multimap<std::string, std::string>& params = {}) {
+    return server::http_get(url_, path, params, 2s);
+  }
+
+  // Polls `path` until it answers `status` with `text` in the body (or 5 s pass).
+  server::HttpGetResult wait_for(const std::string& path, int status, const std::string& text = "") {
+    const auto deadline = std::chrono::steady_clock::now() + 5s;
+    server::HttpGetResult r = get(path);
+    while ((r.status != status || r.body.find(text) == std::string::npos) &&
+           std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(50ms);
+      r = get(path);
+    }
+    return r;
+  }
+
+ private:
+  std::atomic<bool> stop_{false};
+  std::future<std::string> url_future_;
+  std::thread thread_;
+  server::HttpUrl url_;
+};
+
+ServeOptions test_options(const std::string& store_path) {
+  ServeOptions o;
+  o.port = 0;
+  o.store_path = store_path;
+  o.sampler.interval = 50ms;
+  o.sampler.flush_every = 100ms;
+  o.hostname = "test-host";
+  return o;
+}
+
+TEST(Serve, SimulatedGpusEndToEnd) {
+  test::TempDir dir;
+  const std::string db = (dir.path() / "serve.db").string();
+  const auto source = open_source("sim:2", SourceOptions{});
+  {
+    ServeThread serve(*source, test_options(db));
+    const auto health = serve.wait_for("/healthz", 200);
+    ASSERT_EQ(health.status, 200) << health.body;
+    EXPECT_EQ(json::parse(health.body)["status"], "ok");
+
+    const auto metrics = serve.get("/metrics");
+    EXPECT_EQ(metrics.status, 200);
+    EXPECT_EQ(metrics.content_type, "text/plain; version=0.0.4; charset=utf-8");
+    EXPECT_NE(metrics.body.find("DCGM_FI_DEV_POWER_USAGE{gpu=\"1\""), std::string::npos) << metrics.body;
+    EXPECT_NE(metrics.body.find("Hostname=\"test-host\""), std::string::npos);
+    EXPECT_NE(metrics.body.find("gpuopt_source_info{source=\"sim\",simulated=\"true\""), std::string::npos);
+    EXPECT_NE(metrics.body.find("gpuopt_last_read_seconds "), std::string::npos);
+
+    const json devices = json::parse(serve.get("/api/v1/devices").body);
+    ASSERT_EQ(devices["devices"].size(), 2U);
+    EXPECT_TRUE(devices["devices"][1]["latest"].contains("power_w"));
+
+    std::this_thread::sleep_for(300ms);  // past a store flush
+    const auto samples = serve.get("/api/v1/samples", {{"gpu", "1"}, {"metric", "power"}, {"from", "-1m"}});
+    ASSERT_EQ(samples.status, 200) << samples.body;
+    EXPECT_FALSE(json::parse(samples.body)["points"].empty());
+
+    const auto index = serve.get("/");
+    EXPECT_NE(index.body.find("/api/v1/samples"), std::string::npos);
+    EXPECT_NE(serve.get("/metrics").body.find("gpuopt_http_requests_total{path=\"/healthz\"}"), std::string::npos);
+  }
+  // Stopping flushed everything the sampler took.
+  const Store store = Store::open(db, Store::Mode::read_only);
+  ASSERT_EQ(store.devices().size(), 2U);
+  EXPECT_GT(store.devices()[0].sample_count, 3);
+}
+
+TEST(Serve, WithoutStoreSamplesAre404) {
+  const auto source = open_source("sim", SourceOptions{});
+  ServeThread serve(*source, test_options(""));
+  const auto r = serve.get("/api/v1/samples", {{"gpu", "0"}, {"metric", "power"}});
+  EXPECT_EQ(r.status, 404);
+}
+
+TEST(Serve, PortInUseFailsBeforeStarting) {
+  server::Router router;
+  server::HttpServer holder(router, {});
+  ServeOptions options = test_options("");
+  options.port = holder.bind("127.0.0.1", 0);
+  const auto source = open_source("sim", SourceOptions{});
+  const std::atomic<bool> stop{false};
+  EXPECT_THROW(run_serve(*source, options, stop), UsageError);
+}
+
+// A source whose driver goes away after the first read.
+class DyingSource : public TelemetrySource {
+ public:
+  DyingSource() : devices_{DeviceInfo{0, "GPU-dying", "Test GPU", "", {}, {}, {}, {}, {}, {}, {}, false}} {}
+  const SourceInfo& info() const override { return info_; }
+  const std::vector<DeviceInfo>& devices() const override { return devices_; }
+  std::vector<Sample> read(EpochMs now) override {
+    if (reads_++ > 0) throw NvmlError("nvmlDeviceGetPowerUsage: GPU is lost");
+    Sample s{0, now, {}};
+    s.values.set(Metric::power_w, 100);
+    return {s};
+  }
+
+ private:
+  SourceInfo info_{"nvml", false, "535.104.05", "12.535", "12.2"};
+  std::vector<DeviceInfo> devices_;
+  int reads_ = 0;
+};
+
+TEST(Serve, FailedSourceKeepsServingAndHealthzSays503) {
+  DyingSource source;
+  ServeThread serve(source, test_options(""));
+  const auto health = serve.wait_for("/healthz", 503, "\"failed\"");
+  ASSERT_EQ(health.status, 503);
+  const json j = json::parse(health.body);
+  EXPECT_EQ(j["status"], "failed");
+  EXPECT_NE(j["error"].get<std::string>().find("GPU is lost"), std::string::npos);
+  EXPECT_NE(serve.get("/metrics").body.find("gpuopt_sampler_up 0"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace gpuopt

@@ -1,0 +1,59 @@
+// Store::apply_retention: raw samples expire, their roll-ups stay until the longer horizon.
+#include <chrono>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "gpuopt/store.hpp"
+#include "store_test_support.hpp"
+
+namespace gpuopt::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr EpochMs kDayMs = 86'400'000;
+
+TEST_F(StoreTest, RetentionDeletesOldRawButKeepsRollups) {
+  auto store = Store::open(path());
+  const std::vector<DeviceInfo> devices{make_device(0, "GPU-aaaa"), make_device(1, "GPU-bbbb")};
+  const auto ids = store.register_devices(devices, "sim@test");
+  // Three days, one sample every 30 s per GPU, two metrics each.
+  std::vector<Sample> samples;
+  for (EpochMs t = kT0; t < kT0 + 3 * kDayMs; t += 30'000) {
+    for (int gpu = 0; gpu < 2; ++gpu) {
+      samples.push_back(make_sample(gpu, t, {{Metric::power_w, static_cast<double>((t / 30'000) % 300)},
+                                             {Metric::temperature_c, 40.0 + gpu}}));
+    }
+  }
+  store.append(ids, samples);
+  const SeriesQuery day2{ids[0], Metric::power_w, kT0 + kDayMs, kT0 + 2 * kDayMs, 60s, Aggregation::mean};
+  const auto day2_before = store.query(day2);
+  ASSERT_EQ(day2_before.size(), 1440U);
+
+  const EpochMs now = kT0 + 3 * kDayMs;
+  const auto result = store.apply_retention({24h, 48h}, now);
+  // Raw: the first two days of both GPUs (2 samples per minute). Roll-ups: the first day's
+  // minutes, two metrics per GPU.
+  EXPECT_EQ(result.raw_deleted, 2 * 2 * 2 * 1440);
+  EXPECT_EQ(result.rollups_deleted, 2 * 2 * 1440);
+
+  EXPECT_TRUE(store.samples(ids[0], kT0, now - kDayMs).empty());
+  EXPECT_TRUE(store.samples(ids[1], kT0, now - kDayMs).empty());
+  EXPECT_EQ(store.samples(ids[1], now - kDayMs, now).size(), 2U * 1440);
+  const auto kept = store.devices();
+  EXPECT_EQ(kept[0].first_ms, now - kDayMs);
+  EXPECT_EQ(kept[0].sample_count, 2 * 1440);
+
+  const auto day2_after = store.query(day2);
+  ASSERT_EQ(day2_after.size(), day2_before.size());
+  for (std::size_t i = 0; i < day2_after.size(); ++i) EXPECT_EQ(day2_after[i].value, day2_before[i].value);
+  EXPECT_TRUE(store.query({ids[0], Metric::power_w, kT0, kT0 + kDayMs, 60s, Aggregation::mean}).empty());
+
+  const auto again = store.apply_retention({24h, 48h}, now);
+  EXPECT_EQ(again.raw_deleted, 0);
+  EXPECT_EQ(again.rollups_deleted, 0);
+}
+
+}  // namespace
+}  // namespace gpuopt::test

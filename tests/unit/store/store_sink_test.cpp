@@ -1,0 +1,105 @@
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <vector>
+
+#include "gpuopt/error.hpp"
+#include "gpuopt/sampler.hpp"
+#include "gpuopt/telemetry.hpp"
+#include "store/store_sink.hpp"
+#include "store_test_support.hpp"
+
+namespace gpuopt::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+class StoreSinkTest : public StoreTest {};
+
+SourceInfo source_named(const std::string& name) {
+  SourceInfo s;
+  s.name = name;
+  return s;
+}
+
+TEST_F(StoreSinkTest, RegistersDevicesUnderTheLiveOrigin) {
+  Store store = Store::open(path());
+  StoreSink sink(store);
+  const std::vector<DeviceInfo> devices{make_device(0, "GPU-a"), make_device(1, "GPU-b")};
+  sink.on_start(source_named("nvml"), devices);
+
+  const std::string origin = live_origin(source_named("nvml"));
+  EXPECT_TRUE(origin.starts_with("nvml@"));
+  EXPECT_GT(origin.size(), std::string("nvml@").size());
+  const auto stored = store.devices();
+  ASSERT_EQ(stored.size(), 2u);
+  ASSERT_EQ(sink.device_ids().size(), 2u);
+  for (std::size_t i = 0; i < 2; ++i) {
+    const auto& d = store.find_device("#" + std::to_string(sink.device_ids()[i]));
+    EXPECT_EQ(d.origin, origin);
+    EXPECT_EQ(d.info.uuid, devices[i].uuid);
+  }
+}
+
+TEST_F(StoreSinkTest, WritesBufferedSamplesOnlyOnFlush) {
+  Store store = Store::open(path());
+  StoreSink sink(store);
+  sink.on_start(source_named("sim"), {make_device(0, "sim-0"), make_device(1, "sim-1")});
+  const std::vector<Sample> round1{make_sample(0, kT0, {{Metric::power_w, 100}}),
+                                   make_sample(1, kT0, {{Metric::power_w, 200}})};
+  const std::vector<Sample> round2{make_sample(1, kT0 + 100, {{Metric::power_w, 210}})};
+  sink.on_samples(round1);
+  sink.on_samples(round2);
+  EXPECT_TRUE(store.samples(sink.device_ids()[1], kT0, kT0 + 1000).empty());
+  EXPECT_EQ(sink.samples_written(), 0u);
+
+  sink.flush();
+  EXPECT_EQ(sink.samples_written(), 3u);
+  const auto gpu1 = store.samples(sink.device_ids()[1], kT0, kT0 + 1000);
+  ASSERT_EQ(gpu1.size(), 2u);
+  EXPECT_EQ(gpu1[0].values.get(Metric::power_w), 200);
+  EXPECT_EQ(gpu1[1].time_ms, kT0 + 100);
+  EXPECT_EQ(store.samples(sink.device_ids()[0], kT0, kT0 + 1000).size(), 1u);
+
+  sink.flush();  // nothing new: nothing written twice
+  EXPECT_EQ(sink.samples_written(), 3u);
+}
+
+TEST_F(StoreSinkTest, AFailedFlushKeepsTheSamplesAndThrows) {
+  Store store = Store::open(path());
+  StoreSink sink(store);
+  sink.on_start(source_named("sim"), {make_device(0, "sim-0")});
+  sink.on_samples(std::vector<Sample>{make_sample(3, kT0, {{Metric::power_w, 1}})});
+  EXPECT_THROW(sink.flush(), UsageError);
+  EXPECT_THROW(sink.flush(), UsageError);
+  EXPECT_EQ(sink.samples_written(), 0u);
+}
+
+TEST_F(StoreSinkTest, StoresEverySampleOfASamplerRun) {
+  SourceOptions options;
+  options.gpus = 2;
+  const auto source = open_source("sim", options);
+  Store store = Store::open(path());
+  StoreSink sink(store);
+  SampleSink* sinks[] = {&sink};
+  SamplerOptions sampler;
+  sampler.interval = 10ms;
+  sampler.duration = 100ms;
+  sampler.flush_every = 30ms;
+  std::atomic<bool> stop{false};
+  const SamplerStats stats = run_sampler(*source, sinks, sampler, stop);
+
+  EXPECT_EQ(sink.samples_written(), stats.samples);
+  std::int64_t stored = 0;
+  for (const StoredDevice& d : store.devices()) {
+    EXPECT_EQ(d.origin, live_origin(source->info()));
+    EXPECT_TRUE(d.info.simulated);
+    stored += d.sample_count;
+  }
+  EXPECT_EQ(stored, static_cast<std::int64_t>(stats.samples));
+  EXPECT_GE(stats.samples, 2u * 8u);
+}
+
+}  // namespace
+}  // namespace gpuopt::test
