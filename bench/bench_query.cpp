@@ -24,9 +24,9 @@ using namespace gpuopt;
 using namespace std::chrono_literals;
 
 constexpr int kGpus = 8;
-constexpr EpochMs kPeriodMs = 100;            // 10 Hz
-constexpr EpochMs kBatchMs = 60'000;          // one append per minute of data, as an importer would
-constexpr EpochMs kStartMs = 1753574400000;   // 2025-07-27T00:00:00Z
+constexpr EpochMs kPeriodMs = 100;           // 10 Hz
+constexpr EpochMs kBatchMs = 60'000;         // one append per minute of data, as an importer would
+constexpr EpochMs kStartMs = 1753574400000;  // 2025-07-27T00:00:00Z
 constexpr double kGoalMs = 100;
 
 double elapsed_ms(std::chrono::steady_clock::time_point since) {
@@ -37,7 +37,8 @@ double elapsed_ms(std::chrono::steady_clock::time_point since) {
 Sample make_sample(int gpu, EpochMs t, double& energy_mj) {
   const double phase = static_cast<double>(t - kStartMs) / 1000.0 / 90.0 + gpu;
   const double load = 0.5 + 0.45 * std::sin(phase) * std::cos(phase / 7.0);
-  const double power_w = std::round((120 + 560 * load + 3 * std::sin(t * 0.37)) * 100) / 100;
+  const double power_w =
+      std::round((120 + 560 * load + 3 * std::sin(static_cast<double>(t) * 0.37)) * 100) / 100;
   energy_mj += power_w * kPeriodMs;
   Sample s;
   s.gpu = gpu;
@@ -113,10 +114,13 @@ void report(const std::string& what, const Timing& t, const char* verdict = "") 
   fmt::print("  {:<52} median {:8.2f} ms  (first {:8.2f} ms) {}\n", what, t.median_ms, t.first_ms, verdict);
 }
 
-const char* verdict(const Timing& t) { return t.median_ms < kGoalMs ? "PASS (< 100 ms)" : "FAIL (>= 100 ms)"; }
+const char* verdict(const Timing& t) {
+  return t.median_ms < kGoalMs ? "PASS (< 100 ms)" : "FAIL (>= 100 ms)";
+}
 
 int run(int hours) {
-  const auto path = (std::filesystem::temp_directory_path() / fmt::format("gpuopt_bench_query_{}.db", getpid())).string();
+  const auto path =
+      (std::filesystem::temp_directory_path() / fmt::format("gpuopt_bench_query_{}.db", getpid())).string();
   const auto cleanup = [&] {
     for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix);
   };
@@ -125,20 +129,25 @@ int run(int hours) {
   const auto started = std::chrono::steady_clock::now();
   const WriteResult written = write_store(path, hours);
   const double total_ms = elapsed_ms(started);
-  fmt::print("  wrote {} samples: append {:.1f} s = {:.0f} samples/s ({:.1f} s with generation); file {:.0f} MiB\n",
-             written.samples, written.append_ms / 1000, written.samples / (written.append_ms / 1000),
-             total_ms / 1000, std::filesystem::file_size(path) / 1048576.0);
+  fmt::print(
+      "  wrote {} samples: append {:.1f} s = {:.0f} samples/s ({:.1f} s with generation); file {:.0f} MiB\n",
+      written.samples, written.append_ms / 1000,
+      static_cast<double>(written.samples) / (written.append_ms / 1000), total_ms / 1000,
+      static_cast<double>(std::filesystem::file_size(path)) / 1048576.0);
 
   const auto store = Store::open(path, Store::Mode::read_only);
   const EpochMs end_ms = kStartMs + hours * 3'600'000LL;
   std::size_t points = 0;
   const auto one_gpu = [&](std::chrono::milliseconds step) {
-    return [&, step] { points = store.query({written.ids[0], Metric::power_w, kStartMs, end_ms, step}).size(); };
+    return [&, step] {
+      points = store.query({written.ids[0], Metric::power_w, kStartMs, end_ms, step}).size();
+    };
   };
   const auto all_gpus = [&](std::chrono::milliseconds step) {
     return [&, step] {
       points = 0;
-      for (const DeviceId id : written.ids) points += store.query({id, Metric::power_w, kStartMs, end_ms, step}).size();
+      for (const DeviceId id : written.ids)
+        points += store.query({id, Metric::power_w, kStartMs, end_ms, step}).size();
     };
   };
   fmt::print("queries (power_w, whole range, mean):\n");
@@ -150,8 +159,8 @@ int run(int hours) {
   report(fmt::format("1 GPU at 59 s (raw GROUP BY, {} points)", points), raw_one);
   const Timing raw_all = time_it(all_gpus(59s), 1);
   report(fmt::format("8 GPUs at 59 s (raw GROUP BY, {} points)", points), raw_all);
-  fmt::print("  roll-up speed-up over raw: {:.0f}x (1 GPU), {:.0f}x (8 GPUs)\n", raw_one.median_ms / rollup_one.median_ms,
-             raw_all.median_ms / rollup_all.median_ms);
+  fmt::print("  roll-up speed-up over raw: {:.0f}x (1 GPU), {:.0f}x (8 GPUs)\n",
+             raw_one.median_ms / rollup_one.median_ms, raw_all.median_ms / rollup_all.median_ms);
   const Timing listing = time_it([&] { points = store.devices().size(); }, 3);
   report("devices() with sample counts and ranges", listing);
   cleanup();

@@ -49,11 +49,9 @@ class ConsoleSink final : public SampleSink {
     const EpochMs now = now_ms();
     if (status_enabled_ && now - last_draw_ms_ >= 1000) {
       last_draw_ms_ = now;
-      std::fprintf(stderr, "\r\033[Kcollecting from %s: %s, %llu rounds, %llu samples, %llu errors",
-                   label_.c_str(),
-                   format_duration(std::chrono::milliseconds((now - start_ms_) / 1000 * 1000)).c_str(),
-                   static_cast<unsigned long long>(rounds_), static_cast<unsigned long long>(samples_),
-                   static_cast<unsigned long long>(errors_));
+      fmt::print(stderr, "\r\033[Kcollecting from {}: {}, {} rounds, {} samples, {} errors", label_,
+                 format_duration(std::chrono::milliseconds((now - start_ms_) / 1000 * 1000)), rounds_,
+                 samples_, errors_);
       drawn_ = true;
     }
   }
@@ -61,7 +59,7 @@ class ConsoleSink final : public SampleSink {
     ++errors_;
     if (!seen_errors_.insert(message).second) return;
     end_status_line();
-    std::fprintf(stderr, "gpuopt: warning: %s\n", message.c_str());
+    fmt::print(stderr, "gpuopt: warning: {}\n", message);
   }
   // Ends the status line so that later output starts on a fresh line.
   void end_status_line() {
@@ -154,23 +152,20 @@ void add_failure_event(Store& store, const std::string& reason, std::uint64_t sa
   store.add_event(e);
 }
 
-void print_summary(const SamplerStats& stats, std::uint64_t written, const std::string& db_path) {
+void print_summary(const SamplerStats& stats, std::uint64_t stored, const std::string& db_path) {
   const double cpu_us_per_sample =
       stats.samples == 0 ? 0.0 : stats.read_cpu_seconds * 1e6 / static_cast<double>(stats.samples);
-  std::fprintf(stderr,
-               "gpuopt collect: %llu rounds, %llu samples (%llu stored in %s), %llu errors, %llu overruns, "
-               "%.1f us CPU per sample\n",
-               static_cast<unsigned long long>(stats.rounds), static_cast<unsigned long long>(stats.samples),
-               static_cast<unsigned long long>(written), db_path.c_str(),
-               static_cast<unsigned long long>(stats.errors), static_cast<unsigned long long>(stats.overruns),
-               cpu_us_per_sample);
+  fmt::print(stderr,
+             "gpuopt collect: {} rounds, {} samples ({} stored in {}), {} errors, {} overruns, "
+             "{:.1f} us CPU per sample\n",
+             stats.rounds, stats.samples, stored, db_path, stats.errors, stats.overruns, cpu_us_per_sample);
 }
 
 void run_collect(const CollectArgs& args, const GlobalOptions& global) {
   const SamplerOptions options = sampler_options(args);
   std::string notice;
   const auto source = open_source(args.source, source_options(args, global), &notice);
-  if (!notice.empty() && !global.quiet) std::fprintf(stderr, "gpuopt: %s\n", notice.c_str());
+  if (!notice.empty() && !global.quiet) fmt::print(stderr, "gpuopt: {}\n", notice);
 
   const std::string db_path = resolve_db_path(global);
   Store store = Store::open(db_path);

@@ -1,8 +1,8 @@
 // `gpuopt query`: a stored series of one GPU (raw or resampled), or the stored devices.
 #include <algorithm>
 #include <chrono>
-#include <functional>
 #include <cstdio>
+#include <functional>
 #include <limits>
 #include <map>
 #include <memory>
@@ -24,9 +24,12 @@ namespace {
 enum class Format { table, csv, json };
 
 // The --agg and --format spellings (CLI11 checks them; run_query maps them onto the enums).
-const std::map<std::string, Aggregation> kAggregations{
-    {"mean", Aggregation::mean}, {"min", Aggregation::min}, {"max", Aggregation::max}, {"last", Aggregation::last}};
-const std::map<std::string, Format> kFormats{{"table", Format::table}, {"csv", Format::csv}, {"json", Format::json}};
+const std::map<std::string, Aggregation> kAggregations{{"mean", Aggregation::mean},
+                                                       {"min", Aggregation::min},
+                                                       {"max", Aggregation::max},
+                                                       {"last", Aggregation::last}};
+const std::map<std::string, Format> kFormats{
+    {"table", Format::table}, {"csv", Format::csv}, {"json", Format::json}};
 
 struct QueryOptions {
   std::string gpu;
@@ -40,26 +43,12 @@ struct QueryOptions {
   bool list_devices = false;
 };
 
-constexpr std::string_view aggregation_name(Aggregation a) {
-  switch (a) {
-    case Aggregation::mean:
-      return "mean";
-    case Aggregation::min:
-      return "min";
-    case Aggregation::max:
-      return "max";
-    case Aggregation::last:
-      return "last";
-  }
-  return "";
-}
-
-// Table cells: whole numbers without decimals, others rounded to 3 decimals.
+// Table cells: rounded to 3 decimals, without trailing zeros.
 std::string table_number(double v) {
-  if (v == static_cast<double>(static_cast<std::int64_t>(v))) return fmt::format("{:.0f}", v);
   std::string out = fmt::format("{:.3f}", v);
   out.erase(out.find_last_not_of('0') + 1);
-  return out;
+  if (out.back() == '.') out.pop_back();
+  return out == "-0" ? "0" : out;
 }
 
 // CSV cells: the shortest text that reads back as the same double.
@@ -85,7 +74,8 @@ void print_table(const std::vector<std::string>& header, const std::vector<std::
     std::string line;
     for (std::size_t c = 0; c < row.size(); ++c) {
       if (c > 0) line += "  ";
-      line += numeric[c] ? fmt::format("{:>{}}", row[c], widths[c]) : fmt::format("{:<{}}", row[c], widths[c]);
+      line +=
+          numeric[c] ? fmt::format("{:>{}}", row[c], widths[c]) : fmt::format("{:<{}}", row[c], widths[c]);
     }
     line.erase(line.find_last_not_of(' ') + 1);
     std::puts(line.c_str());
@@ -123,14 +113,14 @@ void print_devices(const Store& store, Format format) {
   if (format == Format::csv) {
     std::puts("id,index,uuid,name,origin,simulated,samples,first,last");
     for (const auto& d : devices) {
-      fmt::print("{},{},{},{},{},{},{},{},{}\n", d.id, d.info.index, csv_field(d.info.uuid), csv_field(d.info.name),
-                 csv_field(d.origin),
-                 d.info.simulated, d.sample_count, d.first_ms ? format_iso8601(*d.first_ms) : "",
-                 d.last_ms ? format_iso8601(*d.last_ms) : "");
+      fmt::print("{},{},{},{},{},{},{},{},{}\n", d.id, d.info.index, csv_field(d.info.uuid),
+                 csv_field(d.info.name), csv_field(d.origin), d.info.simulated, d.sample_count,
+                 d.first_ms ? format_iso8601(*d.first_ms) : "", d.last_ms ? format_iso8601(*d.last_ms) : "");
     }
     return;
   }
   std::vector<std::vector<std::string>> rows;
+  rows.reserve(devices.size());
   for (const auto& d : devices) {
     rows.push_back({fmt::format("#{}", d.id), std::to_string(d.info.index), d.info.uuid,
                     d.info.name + (d.info.simulated ? " (simulated)" : ""), d.origin,
@@ -141,7 +131,8 @@ void print_devices(const Store& store, Format format) {
 }
 
 // Streams a JSON document one point per line, so a long series needs no document in memory.
-void print_json_points(nlohmann::ordered_json head, std::size_t count, const std::function<nlohmann::ordered_json(std::size_t)>& point) {
+void print_json_points(const nlohmann::ordered_json& head, std::size_t count,
+                       const std::function<nlohmann::ordered_json(std::size_t)>& point) {
   std::string text = head.dump();
   text.pop_back();
   fmt::print("{},\"points\":[", text);
@@ -153,7 +144,7 @@ struct SeriesHeader {
   const StoredDevice& device;
   const MetricInfo& metric;
   std::chrono::milliseconds step;
-  Aggregation aggregation;
+  const std::string& aggregation;  // its --agg name
 };
 
 void print_series(const SeriesHeader& h, const std::vector<Point>& points, Format format) {
@@ -164,10 +155,13 @@ void print_series(const SeriesHeader& h, const std::vector<Point>& points, Forma
     return;
   }
   if (format == Format::json) {
-    nlohmann::ordered_json head{{"device", device_json(h.device)}, {"metric", column}, {"unit", h.metric.unit}};
-    head["resample"] = h.step.count() > 0 ? nlohmann::ordered_json(format_duration(h.step)) : nlohmann::ordered_json();
-    head["aggregation"] = h.step.count() > 0 ? nlohmann::ordered_json(aggregation_name(h.aggregation)) : nlohmann::ordered_json();
-    print_json_points(std::move(head), points.size(), [&](std::size_t i) {
+    nlohmann::ordered_json head{
+        {"device", device_json(h.device)}, {"metric", column}, {"unit", h.metric.unit}};
+    head["resample"] =
+        h.step.count() > 0 ? nlohmann::ordered_json(format_duration(h.step)) : nlohmann::ordered_json();
+    head["aggregation"] =
+        h.step.count() > 0 ? nlohmann::ordered_json(h.aggregation) : nlohmann::ordered_json();
+    print_json_points(head, points.size(), [&](std::size_t i) {
       return nlohmann::ordered_json{{"t", format_iso8601(points[i].time_ms)}, {"value", points[i].value}};
     });
     return;
@@ -182,7 +176,7 @@ void print_series(const SeriesHeader& h, const std::vector<Point>& points, Forma
 void print_samples_json(const StoredDevice& device, const std::vector<Sample>& samples) {
   nlohmann::ordered_json head{{"device", device_json(device)}, {"metric", "all"}};
   for (const auto& m : all_metrics()) head["units"][std::string(m.column)] = m.unit;
-  print_json_points(std::move(head), samples.size(), [&](std::size_t i) {
+  print_json_points(head, samples.size(), [&](std::size_t i) {
     nlohmann::ordered_json point{{"t", format_iso8601(samples[i].time_ms)}};
     for (const auto& m : all_metrics()) {
       if (const auto v = samples[i].values.get(m.metric)) point[std::string(m.column)] = *v;
@@ -196,7 +190,8 @@ void print_samples_text(const std::vector<Sample>& samples, Format format) {
   const bool csv = format == Format::csv;
   std::vector<const MetricInfo*> shown;
   for (const auto& m : all_metrics()) {
-    if (csv || std::any_of(samples.begin(), samples.end(), [&](const Sample& s) { return s.values.has(m.metric); })) {
+    if (csv || std::any_of(samples.begin(), samples.end(),
+                           [&](const Sample& s) { return s.values.has(m.metric); })) {
       shown.push_back(&m);
     }
   }
@@ -222,13 +217,16 @@ void print_samples_text(const std::vector<Sample>& samples, Format format) {
   for (const auto& row : rows) fmt::print("{}\n", fmt::join(row, ","));
 }
 
-// [from, to): the options, else the device's stored range (everything it has).
+// [from, to): the options, else the device's stored range (the last hour if it has none).
 std::pair<EpochMs, EpochMs> time_range(const QueryOptions& opt, const StoredDevice& device) {
   const EpochMs now = now_ms();
-  const EpochMs from = !opt.from.empty() ? parse_time_arg(opt.from, now) : device.first_ms.value_or(now);
-  const EpochMs to = !opt.to.empty() ? parse_time_arg(opt.to, now) : device.last_ms ? *device.last_ms + 1 : now;
+  const EpochMs default_from = device.first_ms.value_or(now - 3'600'000);
+  const EpochMs default_to = device.last_ms ? *device.last_ms + 1 : now;
+  const EpochMs from = opt.from.empty() ? default_from : parse_time_arg(opt.from, now);
+  const EpochMs to = opt.to.empty() ? default_to : parse_time_arg(opt.to, now);
   if (to <= from) {
-    throw UsageError(fmt::format("--from {} is not before --to {}", format_iso8601(from), format_iso8601(to)));
+    throw UsageError(
+        fmt::format("--from {} is not before --to {}", format_iso8601(from), format_iso8601(to)));
   }
   return {from, to};
 }
@@ -240,8 +238,8 @@ std::optional<Metric> parse_metric(const std::string& name) {
   throw UsageError(fmt::format("unknown --metric '{}'; use one of: {}, all", name, metric_names_list()));
 }
 
-void print_all_metrics(const Store& store, const StoredDevice& device, EpochMs from, EpochMs to, std::size_t limit,
-                       Format format) {
+void print_all_metrics(const Store& store, const StoredDevice& device, EpochMs from, EpochMs to,
+                       std::size_t limit, Format format) {
   const auto samples = store.samples(device.id, from, to, limit);
   if (format == Format::json) {
     print_samples_json(device, samples);
@@ -252,20 +250,18 @@ void print_all_metrics(const Store& store, const StoredDevice& device, EpochMs f
 
 void run_query(const QueryOptions& opt, const GlobalOptions& global) {
   const Format format = kFormats.at(opt.format);
-  const Aggregation aggregation = kAggregations.at(opt.aggregation);
-  if (!opt.list_devices && (opt.gpu.empty() || opt.metric.empty())) {
-    throw UsageError("query needs --gpu and --metric (or --list-devices to see what is stored)");
-  }
-  const auto metric = opt.list_devices ? std::nullopt : parse_metric(opt.metric);
-  const std::chrono::milliseconds step{opt.resample.empty() ? 0 : parse_duration(opt.resample).count()};
-  if (!opt.list_devices && !metric && step.count() > 0) {
-    throw UsageError("--resample needs a single --metric, not 'all'");
-  }
-  const auto store = Store::open(resolve_db_path(global), Store::Mode::read_only);
   if (opt.list_devices) {
-    print_devices(store, format);
+    print_devices(Store::open(resolve_db_path(global), Store::Mode::read_only), format);
     return;
   }
+  const Aggregation aggregation = kAggregations.at(opt.aggregation);
+  if (opt.gpu.empty() || opt.metric.empty()) {
+    throw UsageError("query needs --gpu and --metric (or --list-devices to see what is stored)");
+  }
+  const std::optional<Metric> metric = parse_metric(opt.metric);
+  const std::chrono::milliseconds step{opt.resample.empty() ? 0 : parse_duration(opt.resample).count()};
+  if (!metric && step.count() > 0) throw UsageError("--resample needs a single --metric, not 'all'");
+  const auto store = Store::open(resolve_db_path(global), Store::Mode::read_only);
   const StoredDevice device = store.find_device(opt.gpu);
   const auto [from, to] = time_range(opt, device);
   const std::size_t limit = opt.limit == 0 ? std::numeric_limits<std::size_t>::max() : opt.limit;
@@ -281,7 +277,7 @@ void run_query(const QueryOptions& opt, const GlobalOptions& global) {
   std::vector<Point> points = store.query({device.id, *metric, from, to, step, aggregation});
   if (points.size() > limit) points.resize(limit);
   if (points.empty() && !global.quiet) std::fputs("gpuopt: no values in this range\n", stderr);
-  print_series({device, metric_info(*metric), step, aggregation}, points, format);
+  print_series({device, metric_info(*metric), step, opt.aggregation}, points, format);
 }
 
 }  // namespace
@@ -295,9 +291,11 @@ void register_query(CLI::App& app, const GlobalOptions& global) {
   cmd->add_option("--metric", opt->metric,
                   fmt::format("Metric name ({}), its column name, or 'all' for raw rows of every metric",
                               metric_names_list()));
-  cmd->add_option("--from", opt->from,
-                  "Start (inclusive): ISO time, epoch s/ms, 'now' or '-1h'; default: the device's first sample");
-  cmd->add_option("--to", opt->to, "End (exclusive), same forms; default: just after the device's last sample");
+  cmd->add_option(
+      "--from", opt->from,
+      "Start (inclusive): ISO time, epoch s/ms, 'now' or '-1h'; default: the device's first sample");
+  cmd->add_option("--to", opt->to,
+                  "End (exclusive), same forms; default: just after the device's last sample");
   auto* resample = cmd->add_option(
       "--resample", opt->resample,
       "One point per step-aligned bucket (e.g. 10s, 1m, 1h); whole minutes read the 1-minute roll-ups");
@@ -308,7 +306,8 @@ void register_query(CLI::App& app, const GlobalOptions& global) {
   cmd->add_option("--format", opt->format, "Output format")
       ->check(CLI::IsMember(kFormats))
       ->capture_default_str();
-  cmd->add_option("--limit", opt->limit, "Print at most N points, the oldest first (0 = all)")->capture_default_str();
+  cmd->add_option("--limit", opt->limit, "Print at most N points, the oldest first (0 = all)")
+      ->capture_default_str();
   cmd->add_flag("--list-devices", opt->list_devices,
                 "List the stored devices with their sample counts and time ranges");
   cmd->callback([opt, &global] { run_query(*opt, global); });

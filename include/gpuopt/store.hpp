@@ -97,7 +97,9 @@ class Store {
 
   // Points of one metric of one device in [from, to), oldest first, absent values skipped.
   // Resampled queries read the 1-minute roll-ups when the step is a multiple of a minute and
-  // raw samples otherwise; empty buckets produce no point.
+  // raw samples otherwise; empty buckets produce no point. Buckets start at multiples of the
+  // step since the epoch, and every bucket overlapping [from, to) is aggregated whole.
+  // Throws UsageError for a negative step.
   std::vector<Point> query(const SeriesQuery& q) const;
 
   // All metrics of a device's raw samples in [from, to), oldest first, at most `limit`.

@@ -46,8 +46,8 @@ std::vector<Row> ordered_rows(std::span<const DeviceId> device_ids, std::span<co
 
 // The device's latest stored sample time (nullopt if none); UsageError for an unknown id.
 std::optional<EpochMs> latest_sample_ms(store::Database& db, DeviceId device) {
-  auto st = db.prepare(
-      "SELECT (SELECT max(time_ms) FROM samples WHERE device_id = ?1) FROM devices WHERE id = ?1");
+  auto st =
+      db.prepare("SELECT (SELECT max(time_ms) FROM samples WHERE device_id = ?1) FROM devices WHERE id = ?1");
   st.bind(1, device);
   if (!st.step()) throw UsageError(fmt::format("{}: no device with id {}", db.path(), device));
   return st.optional_int64(0);
@@ -76,7 +76,8 @@ void insert_sample(store::Database& db, DeviceId device, const Sample& s) {
 void append_device(store::Database& db, DeviceId device, std::span<const Row> rows) {
   const std::optional<EpochMs> latest = latest_sample_ms(db, device);
   std::int64_t added = 0;
-  store::MinuteBucket bucket{device, store::floor_to(rows.front().sample->time_ms, store::kRollupBucketMs), {}};
+  store::MinuteBucket bucket{
+      device, store::floor_to(rows.front().sample->time_ms, store::kRollupBucketMs), {}};
   // A minute that receives a sample at or before the device's latest stored one may hold
   // samples this batch replaces: it is rebuilt from raw samples instead of merged into.
   bool rebuild = false;
@@ -89,7 +90,8 @@ void append_device(store::Database& db, DeviceId device, std::span<const Row> ro
   };
   for (const Row& row : rows) {
     const EpochMs time_ms = row.sample->time_ms;
-    if (const EpochMs bucket_ms = store::floor_to(time_ms, store::kRollupBucketMs); bucket_ms != bucket.bucket_ms) {
+    if (const EpochMs bucket_ms = store::floor_to(time_ms, store::kRollupBucketMs);
+        bucket_ms != bucket.bucket_ms) {
       flush();
       bucket = store::MinuteBucket{device, bucket_ms, {}};
       rebuild = false;

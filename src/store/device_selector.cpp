@@ -45,8 +45,8 @@ const StoredDevice& select_device(std::span<const StoredDevice> devices, std::st
     const auto id = parse_number(selector.substr(1));
     const auto found = matching(devices, [&](const StoredDevice& d) { return id && d.id == *id; });
     if (found.size() == 1) return *found.front();
-    throw UsageError(fmt::format("--gpu '{}': no device with that id in {}; devices: {}", selector, store_path,
-                                 describe(all)));
+    throw UsageError(fmt::format("--gpu '{}': no device with that id in {}; devices: {}", selector,
+                                 store_path, describe(all)));
   }
   if (const auto exact = matching(devices, [&](const StoredDevice& d) { return d.info.uuid == selector; });
       exact.size() == 1) {
@@ -60,9 +60,8 @@ const StoredDevice& select_device(std::span<const StoredDevice> devices, std::st
                                    selector, found.size(), *index, describe(found)));
     }
   }
-  const auto prefixed = matching(devices, [&](const StoredDevice& d) {
-    return !selector.empty() && d.info.uuid.starts_with(selector);
-  });
+  const auto prefixed = matching(
+      devices, [&](const StoredDevice& d) { return !selector.empty() && d.info.uuid.starts_with(selector); });
   if (prefixed.size() == 1) return *prefixed.front();
   if (prefixed.size() > 1) {
     throw UsageError(fmt::format("--gpu '{}' is ambiguous: it matches {}", selector, describe(prefixed)));

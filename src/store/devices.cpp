@@ -55,7 +55,8 @@ void load_sample_range(store::Database& db, StoredDevice& d) {
 
 }  // namespace
 
-std::vector<DeviceId> Store::register_devices(std::span<const DeviceInfo> devices, const std::string& origin) {
+std::vector<DeviceId> Store::register_devices(std::span<const DeviceInfo> devices,
+                                              const std::string& origin) {
   auto& db = impl_->db;
   std::vector<DeviceId> ids;
   ids.reserve(devices.size());

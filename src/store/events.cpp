@@ -27,8 +27,8 @@ std::vector<Event> Store::events(EpochMs from_ms, EpochMs to_ms, std::optional<D
   if (device) st.bind(3, *device);
   std::vector<Event> out;
   while (st.step()) {
-    out.push_back({st.int64(0), st.int64(1), st.optional_int64(2), st.text(3), st.text(4), st.text(5),
-                   st.text(6)});
+    out.push_back(
+        {st.int64(0), st.int64(1), st.optional_int64(2), st.text(3), st.text(4), st.text(5), st.text(6)});
   }
   return out;
 }

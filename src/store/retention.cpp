@@ -30,7 +30,8 @@ RetentionResult Store::apply_retention(const RetentionPolicy& policy, EpochMs no
     count.bind(1, id).bind(2, deleted);
     count.run();
     for (const MetricInfo& info : all_metrics()) {
-      auto rollup = db.prepare("DELETE FROM rollup_1m WHERE device_id = ?1 AND metric = ?2 AND bucket_ms < ?3");
+      auto rollup =
+          db.prepare("DELETE FROM rollup_1m WHERE device_id = ?1 AND metric = ?2 AND bucket_ms < ?3");
       rollup.bind(1, id).bind(2, info.column).bind(3, rollup_cutoff);
       rollup.run();
       result.rollups_deleted += db.changes();

@@ -31,7 +31,8 @@ void MetricAggregate::add(EpochMs time_ms, double value) {
 
 void MinuteBucket::add(EpochMs time_ms, const MetricValues& values) {
   for (const MetricInfo& info : all_metrics()) {
-    if (const auto v = values.get(info.metric)) metrics[static_cast<std::size_t>(info.metric)].add(time_ms, *v);
+    if (const auto v = values.get(info.metric))
+      metrics[static_cast<std::size_t>(info.metric)].add(time_ms, *v);
   }
 }
 
@@ -74,9 +75,9 @@ ON CONFLICT (device_id, metric, bucket_ms) DO UPDATE SET
 void rebuild_bucket(Database& db, DeviceId device, EpochMs bucket_ms) {
   MinuteBucket bucket{device, bucket_ms, {}};
   {
-    auto st = db.prepare(fmt::format(
-        "SELECT time_ms, {} FROM samples WHERE device_id = ?1 AND time_ms >= ?2 AND time_ms < ?3",
-        metric_columns_sql()));
+    auto st = db.prepare(
+        fmt::format("SELECT time_ms, {} FROM samples WHERE device_id = ?1 AND time_ms >= ?2 AND time_ms < ?3",
+                    metric_columns_sql()));
     st.bind(1, device).bind(2, bucket_ms).bind(3, bucket_ms + kRollupBucketMs);
     while (st.step()) bucket.add(st.int64(0), read_metrics(st, 1));
   }
@@ -89,7 +90,8 @@ void rebuild_bucket(Database& db, DeviceId device, EpochMs bucket_ms) {
       continue;
     }
     auto st = db.prepare(
-        "INSERT OR REPLACE INTO rollup_1m (device_id, metric, bucket_ms, count, sum, min, max, last, last_ms) "
+        "INSERT OR REPLACE INTO rollup_1m (device_id, metric, bucket_ms, count, sum, min, max, last, "
+        "last_ms) "
         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
     bind_aggregate(st, bucket, info, agg);
     st.run();

@@ -101,8 +101,9 @@ FileIdentity identify(Database& db) {
 void check_identity(const Database& db, const FileIdentity& id) {
   if (id.application_id == kApplicationId) {
     if (id.version > kSchemaVersion) {
-      throw StoreError(fmt::format("{} was written by a newer gpuopt (schema version {}; this build reads up to {})",
-                                   db.path(), id.version, kSchemaVersion));
+      throw StoreError(
+          fmt::format("{} was written by a newer gpuopt (schema version {}; this build reads up to {})",
+                      db.path(), id.version, kSchemaVersion));
     }
     return;
   }
@@ -125,7 +126,8 @@ void migrate(Database& db) {
   for (auto version = id.version; version < kSchemaVersion; ++version) {
     db.exec(std::string(kMigrations[static_cast<std::size_t>(version)]));
   }
-  db.exec(fmt::format("PRAGMA application_id = {}; PRAGMA user_version = {}", kApplicationId, kSchemaVersion));
+  db.exec(
+      fmt::format("PRAGMA application_id = {}; PRAGMA user_version = {}", kApplicationId, kSchemaVersion));
   tx.commit();
 }
 

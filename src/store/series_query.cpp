@@ -58,10 +58,10 @@ std::vector<Point> read_points(store::Statement& st) {
 
 std::vector<Point> raw_points(store::Database& db, DeviceId device, EpochMs from_ms, EpochMs to_ms,
                               std::string_view column) {
-  auto st = db.prepare(fmt::format(
-      "SELECT time_ms, {0} FROM samples WHERE device_id = ?1 AND time_ms >= ?2 AND time_ms < ?3 "
-      "AND {0} IS NOT NULL ORDER BY time_ms",
-      column));
+  auto st = db.prepare(
+      fmt::format("SELECT time_ms, {0} FROM samples WHERE device_id = ?1 AND time_ms >= ?2 AND time_ms < ?3 "
+                  "AND {0} IS NOT NULL ORDER BY time_ms",
+                  column));
   st.bind(1, device).bind(2, from_ms).bind(3, to_ms);
   return read_points(st);
 }
@@ -83,15 +83,16 @@ std::vector<Point> Store::query(const SeriesQuery& q) const {
   const EpochMs to = store::floor_to(to_ms - 1, step_ms) + step_ms;
   const bool from_rollups = step_ms % store::kRollupBucketMs == 0;
   const std::string sql =
-      from_rollups
-          ? fmt::format("SELECT (bucket_ms - ?2) / ?4 * ?4 + ?2 AS bucket, {} FROM rollup_1m "
-                        "WHERE device_id = ?1 AND metric = ?5 AND bucket_ms >= ?2 AND bucket_ms < ?3 "
-                        "GROUP BY bucket ORDER BY bucket",
-                        rollup_aggregate(q.aggregation))
-          : fmt::format("SELECT (time_ms - ?2) / ?4 * ?4 + ?2 AS bucket, {} FROM samples "
-                        "WHERE device_id = ?1 AND time_ms >= ?2 AND time_ms < ?3 AND {} IS NOT NULL "
-                        "GROUP BY bucket ORDER BY bucket",
-                        raw_aggregate(q.aggregation, column), column);
+      from_rollups ? fmt::format(
+                         "SELECT (bucket_ms - ?2) / ?4 * ?4 + ?2 AS bucket, {} FROM rollup_1m "
+                         "WHERE device_id = ?1 AND metric = ?5 AND bucket_ms >= ?2 AND bucket_ms < ?3 "
+                         "GROUP BY bucket ORDER BY bucket",
+                         rollup_aggregate(q.aggregation))
+                   : fmt::format(
+                         "SELECT (time_ms - ?2) / ?4 * ?4 + ?2 AS bucket, {} FROM samples "
+                         "WHERE device_id = ?1 AND time_ms >= ?2 AND time_ms < ?3 AND {} IS NOT NULL "
+                         "GROUP BY bucket ORDER BY bucket",
+                         raw_aggregate(q.aggregation, column), column);
   auto st = impl_->db.prepare(sql);
   st.bind(1, q.device).bind(2, from).bind(3, to).bind(4, step_ms);
   if (from_rollups) st.bind(5, column);
@@ -107,12 +108,15 @@ std::vector<Sample> Store::samples(DeviceId device, EpochMs from_ms, EpochMs to_
     if (!st.step()) throw UsageError(fmt::format("{}: no device with id {}", path(), device));
     gpu_index = static_cast<int>(st.int64(0));
   }
-  auto st = db.prepare(fmt::format(
-      "SELECT time_ms, {} FROM samples WHERE device_id = ?1 AND time_ms >= ?2 AND time_ms < ?3 "
-      "ORDER BY time_ms LIMIT ?4",
-      store::metric_columns_sql()));
+  auto st = db.prepare(
+      fmt::format("SELECT time_ms, {} FROM samples WHERE device_id = ?1 AND time_ms >= ?2 AND time_ms < ?3 "
+                  "ORDER BY time_ms LIMIT ?4",
+                  store::metric_columns_sql()));
   const auto max_limit = static_cast<std::size_t>(std::numeric_limits<std::int64_t>::max());
-  st.bind(1, device).bind(2, from_ms).bind(3, to_ms).bind(4, static_cast<std::int64_t>(std::min(limit, max_limit)));
+  st.bind(1, device)
+      .bind(2, from_ms)
+      .bind(3, to_ms)
+      .bind(4, static_cast<std::int64_t>(std::min(limit, max_limit)));
   std::vector<Sample> out;
   while (st.step()) out.push_back({gpu_index, st.int64(0), store::read_metrics(st, 1)});
   return out;

@@ -15,12 +15,14 @@ namespace gpuopt {
 // read() makes ~12 NVML calls per GPU and allocates only the returned vector (and an error
 // line when something fails). Not thread-safe (one thread reads, as TelemetrySource says).
 //
-// Return codes per call: NOT_SUPPORTED / FUNCTION_NOT_FOUND / NO_DATA or a missing optional
-// symbol -> metric absent (NOT_SUPPORTED and FUNCTION_NOT_FOUND are remembered: not asked again); GPU_IS_LOST
-// / RESET_REQUIRED -> that GPU is left out of the round and named in last_errors(); UNINITIALIZED /
-// NO_PERMISSION / DRIVER_NOT_LOADED / ... -> NvmlError from read(); any other failure -> metric absent this
-// round plus a line in last_errors(). GPUs that could not be opened at start are left out of devices() (the
-// others keep their NVML index) and named in last_errors() after every read.
+// Return codes per call:
+// - NOT_SUPPORTED, FUNCTION_NOT_FOUND, NO_DATA or a missing optional symbol: metric absent
+//   (the first two are remembered, the query is not made again);
+// - GPU_IS_LOST, RESET_REQUIRED: that GPU is left out of the round and named in last_errors();
+// - UNINITIALIZED, NO_PERMISSION, DRIVER_NOT_LOADED, ...: read() throws NvmlError;
+// - any other failure: metric absent this round, plus a line in last_errors().
+// GPUs that cannot be opened at start are left out of devices() (the others keep their NVML
+// index) and named in last_errors() after every read.
 class NvmlSource final : public TelemetrySource {
  public:
   // Loads and initializes NVML (see NvmlLibrary for which file); throws NvmlError.

@@ -3,7 +3,6 @@
 #include <time.h>
 
 #include <algorithm>
-#include <exception>
 #include <thread>
 
 #include <fmt/format.h>
@@ -42,7 +41,7 @@ void flush_after_failure(std::span<SampleSink* const> sinks) noexcept {
   for (SampleSink* sink : sinks) {
     try {
       sink->flush();
-    } catch (const std::exception&) {
+    } catch (...) {
     }
   }
 }

@@ -34,12 +34,23 @@ class TempDir {
   std::filesystem::path path_;
 };
 
-// Sends `request` verbatim to 127.0.0.1:port and returns everything read until the server
-// closes the connection or 3 s pass. Empty if the connection failed.
-inline std::string raw_http(int port, const std::string& request) {
+// True once `response` holds a header block and as many body bytes as its Content-Length.
+inline bool response_complete(const std::string& response) {
+  const auto end = response.find("\r\n\r\n");
+  if (end == std::string::npos) return false;
+  const auto at = response.find("Content-Length: ");
+  if (at == std::string::npos || at > end) return false;
+  const std::size_t length = std::stoul(response.substr(at + 16));
+  return response.size() >= end + 4 + length;
+}
+
+// Sends `request` verbatim to 127.0.0.1:port and returns the response: everything read until
+// it is complete (by Content-Length), the server closes, or `timeout_ms` pass. Empty if the
+// connection failed. The write side stays open: httplib drops half-closed connections unanswered.
+inline std::string raw_http(int port, const std::string& request, int timeout_ms = 3000) {
   const int fd = socket(AF_INET, SOCK_STREAM, 0);
   if (fd < 0) return "";
-  timeval timeout{3, 0};
+  timeval timeout{timeout_ms / 1000, (timeout_ms % 1000) * 1000};
   setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
@@ -53,10 +64,11 @@ inline std::string raw_http(int port, const std::string& request) {
       if (n <= 0) break;
       sent += static_cast<std::size_t>(n);
     }
-    shutdown(fd, SHUT_WR);
     char buffer[4096];
     ssize_t n = 0;
-    while ((n = recv(fd, buffer, sizeof(buffer), 0)) > 0) response.append(buffer, static_cast<std::size_t>(n));
+    while (!response_complete(response) && (n = recv(fd, buffer, sizeof(buffer), 0)) > 0) {
+      response.append(buffer, static_cast<std::size_t>(n));
+    }
   }
   close(fd);
   return response;

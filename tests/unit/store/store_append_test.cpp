@@ -70,7 +70,8 @@ TEST_F(StoreAppendTest, SamplesRespectsRangeAndLimit) {
 }
 
 TEST_F(StoreAppendTest, DuplicateReplacesWithoutDoubleCounting) {
-  append({make_sample(0, kT0 + 1000, {{Metric::power_w, 100}}), make_sample(0, kT0 + 2000, {{Metric::power_w, 300}})});
+  append({make_sample(0, kT0 + 1000, {{Metric::power_w, 100}}),
+          make_sample(0, kT0 + 2000, {{Metric::power_w, 300}})});
   append({make_sample(0, kT0 + 1000, {{Metric::power_w, 200}})});
   const auto raw = store_->query({ids_[0], Metric::power_w, kT0, kT0 + 60'000});
   ASSERT_EQ(raw.size(), 2U);
@@ -144,7 +145,8 @@ TEST_F(StoreAppendTest, LargeBatchIsStoredWithRollups) {
     for (int gpu = 0; gpu < 2; ++gpu) {
       const double power = 100 + (i % 97) + gpu;
       if (gpu == 0) power_sum += power;
-      samples.push_back(make_sample(gpu, kT0 + i * 100LL, {{Metric::power_w, power}, {Metric::gpu_util_pct, i % 101}}));
+      samples.push_back(
+          make_sample(gpu, kT0 + i * 100LL, {{Metric::power_w, power}, {Metric::gpu_util_pct, i % 101}}));
     }
   }
   append(samples);
@@ -154,7 +156,8 @@ TEST_F(StoreAppendTest, LargeBatchIsStoredWithRollups) {
   EXPECT_EQ(devices[1].sample_count, kPerGpu);
   EXPECT_EQ(devices[0].first_ms, kT0);
   EXPECT_EQ(devices[0].last_ms, kT0 + (kPerGpu - 1) * 100LL);
-  const auto whole = store_->query({ids_[0], Metric::power_w, kT0, kT0 + kPerGpu * 100LL, 24h, Aggregation::mean});
+  const auto whole =
+      store_->query({ids_[0], Metric::power_w, kT0, kT0 + kPerGpu * 100LL, 24h, Aggregation::mean});
   ASSERT_EQ(whole.size(), 1U);
   EXPECT_DOUBLE_EQ(whole[0].value, power_sum / kPerGpu);
 }

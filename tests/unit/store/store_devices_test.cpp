@@ -24,7 +24,8 @@ class StoreDevicesTest : public StoreTest {
       store_->find_device(selector);
       FAIL() << "expected UsageError for '" << selector << "'";
     } catch (const UsageError& e) {
-      for (const auto& part : parts) EXPECT_NE(std::string(e.what()).find(part), std::string::npos) << e.what();
+      for (const auto& part : parts)
+        EXPECT_NE(std::string(e.what()).find(part), std::string::npos) << e.what();
     }
   }
 

@@ -89,7 +89,8 @@ TEST_F(StoreOpenTest, DamagedSqliteHeaderIsRejectedAndUntouched) {
 TEST_F(StoreOpenTest, ForeignDatabaseIsRejectedAndUntouched) {
   {
     Database db(path(), Database::Access::read_write_create);
-    db.exec("CREATE TABLE moz_places (id INTEGER PRIMARY KEY, url TEXT); INSERT INTO moz_places VALUES (1, 'x')");
+    db.exec(
+        "CREATE TABLE moz_places (id INTEGER PRIMARY KEY, url TEXT); INSERT INTO moz_places VALUES (1, 'x')");
   }
   const std::string before = read_bytes(path());
   expect_open_error(path(), Store::Mode::read_write, {path(), "is not a gpuopt store", "moz_places"});

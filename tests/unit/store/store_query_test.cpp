@@ -45,7 +45,8 @@ void expect_points_eq(const std::vector<Point>& actual, const std::vector<Point>
   ASSERT_EQ(actual.size(), expected.size());
   for (std::size_t i = 0; i < actual.size(); ++i) {
     EXPECT_EQ(actual[i].time_ms, expected[i].time_ms) << "point " << i;
-    EXPECT_EQ(actual[i].value, expected[i].value) << "point " << i << " at " << format_iso8601(actual[i].time_ms);
+    EXPECT_EQ(actual[i].value, expected[i].value)
+        << "point " << i << " at " << format_iso8601(actual[i].time_ms);
   }
 }
 

@@ -22,8 +22,9 @@ TEST_F(StoreTest, RetentionDeletesOldRawButKeepsRollups) {
   std::vector<Sample> samples;
   for (EpochMs t = kT0; t < kT0 + 3 * kDayMs; t += 30'000) {
     for (int gpu = 0; gpu < 2; ++gpu) {
-      samples.push_back(make_sample(gpu, t, {{Metric::power_w, static_cast<double>((t / 30'000) % 300)},
-                                             {Metric::temperature_c, 40.0 + gpu}}));
+      samples.push_back(make_sample(
+          gpu, t,
+          {{Metric::power_w, static_cast<double>((t / 30'000) % 300)}, {Metric::temperature_c, 40.0 + gpu}}));
     }
   }
   store.append(ids, samples);
