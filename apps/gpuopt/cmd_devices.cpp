@@ -100,7 +100,7 @@ void run_devices(const DevicesOptions& opt, const GlobalOptions& global) {
   fmt::print("\n");
   if (source->devices().empty()) fmt::print("no GPUs\n");
   for (const auto& d : source->devices()) {
-    fmt::print("GPU {}: {}{}\n", d.index, d.name.empty() ? "unknown GPU" : d.name, d.simulated ? " (simulated)" : "");
+    fmt::print("GPU {}: {}\n", d.index, d.name.empty() ? "unknown GPU" : d.name);
     fmt::print("  uuid {}{}\n", d.uuid, d.pci_bus_id.empty() ? "" : ", pci " + d.pci_bus_id);
     fmt::print("  memory {}, power limit {} (min {}, max {}), max clocks sm {} mem {}\n",
                or_na(d.mem_total_mib, "MiB"), or_na(d.power_limit_default_w, "W"),

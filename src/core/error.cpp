@@ -2,20 +2,17 @@
 
 #include <utility>
 
+#include <fmt/format.h>
+
 namespace gpuopt {
 namespace {
 
 std::string compose(const std::string& file, std::size_t line, const std::string& field,
                     const std::string& reason) {
-  std::string out;
-  if (!file.empty()) {
-    out += file;
-    if (line > 0) out += ":" + std::to_string(line);
-    out += ": ";
-  }
-  if (!field.empty()) out += "field '" + field + "': ";
-  out += reason;
-  return out;
+  std::string where;
+  if (!file.empty()) where = line > 0 ? fmt::format("{}:{}: ", file, line) : fmt::format("{}: ", file);
+  if (!field.empty()) where += fmt::format("field '{}': ", field);
+  return where + reason;
 }
 
 }  // namespace

@@ -36,6 +36,7 @@ class ReplaySource final : public TelemetrySource {
   std::vector<DeviceInfo> devices_;
   std::vector<std::vector<Reading>> readings_;  // per GPU, oldest first
   EpochMs first_ms_ = 0;
+  EpochMs start_ms_ = 0;  // where playback begins: once every GPU has its first reading
   EpochMs last_ms_ = 0;
   EpochMs loop_length_ms_ = 1;  // trace span plus one sampling period, so a loop repeats evenly
   double speed_ = 1.0;
@@ -72,12 +73,14 @@ void ReplaySource::load(const std::string& path, int gpus) {
   readings_.resize(devices_.size());
   first_ms_ = std::numeric_limits<EpochMs>::max();
   last_ms_ = std::numeric_limits<EpochMs>::min();
+  start_ms_ = std::numeric_limits<EpochMs>::min();
   std::size_t longest = 0;
   for (auto& gpu : readings_) {
     const auto by_time = [](const Reading& a, const Reading& b) { return a.time_ms < b.time_ms; };
     if (!std::is_sorted(gpu.begin(), gpu.end(), by_time)) std::stable_sort(gpu.begin(), gpu.end(), by_time);
     if (gpu.empty()) continue;
     first_ms_ = std::min(first_ms_, gpu.front().time_ms);
+    start_ms_ = std::max(start_ms_, gpu.front().time_ms);
     last_ms_ = std::max(last_ms_, gpu.back().time_ms);
     longest = std::max(longest, gpu.size());
   }
@@ -89,12 +92,9 @@ void ReplaySource::load(const std::string& path, int gpus) {
 EpochMs ReplaySource::trace_position(EpochMs now) {
   if (!start_wall_ms_) start_wall_ms_ = now;
   const double elapsed_ms = std::max<double>(0.0, static_cast<double>(now - *start_wall_ms_)) * speed_;
-  auto offset_ms = static_cast<EpochMs>(std::floor(elapsed_ms));
-  if (loop_) {
-    offset_ms %= loop_length_ms_;
-  } else if (first_ms_ + offset_ms >= last_ms_) {
-    finished_ = true;
-  }
+  const EpochMs offset_ms = (start_ms_ - first_ms_) + static_cast<EpochMs>(std::floor(elapsed_ms));
+  if (loop_) return first_ms_ + offset_ms % loop_length_ms_;
+  if (first_ms_ + offset_ms >= last_ms_) finished_ = true;
   return first_ms_ + offset_ms;
 }
 

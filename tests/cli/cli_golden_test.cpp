@@ -97,31 +97,35 @@ std::string substitute(std::string s, const fs::path& tmp) {
   return s;
 }
 
-struct Run {
+struct RunResult {
   int exit_code = -1;
   std::string out, err;
 };
 
-Run run(const std::vector<std::string>& env, const std::string& args, const fs::path& tmp) {
+RunResult run_gpuopt(const std::vector<std::string>& env, const std::string& args, const fs::path& tmp) {
   std::string cmd = "cd '" + tmp.string() + "' && env -u GPUOPT_NVML_LIBRARY GPUOPT_DB='" + (tmp / "default.db").string() + "'";
   for (const auto& e : env) cmd += " '" + substitute(e, tmp) + "'";
   cmd += std::string(" '") + GPUOPT_BIN + "' " + substitute(args, tmp);
   cmd += " >'" + (tmp / "stdout").string() + "' 2>'" + (tmp / "stderr").string() + "' </dev/null";
   const int status = std::system(cmd.c_str());
-  Run r;
+  RunResult r;
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   r.out = read_file(tmp / "stdout");
   r.err = read_file(tmp / "stderr");
-  // Paths of the temporary directory vary per run: show them as @TMP@.
+  // Paths vary per checkout and run: show them by their placeholders.
+  const std::pair<std::string, std::string> paths[] = {
+      {tmp.string(), "@TMP@"}, {CLI_FIXTURES_DIR, "@FIXTURES@"}, {FAKE_NVML_DIR, "@FAKE_NVML@"}};
   for (std::string* s : {&r.out, &r.err}) {
-    for (auto pos = s->find(tmp.string()); pos != std::string::npos; pos = s->find(tmp.string(), pos)) {
-      s->replace(pos, tmp.string().size(), "@TMP@");
+    for (const auto& [path, placeholder] : paths) {
+      for (auto pos = s->find(path); pos != std::string::npos; pos = s->find(path, pos)) {
+        s->replace(pos, path.size(), placeholder);
+      }
     }
   }
   return r;
 }
 
-void write_case(const fs::path& path, const Case& c, const Run& r) {
+void write_case(const fs::path& path, const Case& c, const RunResult& r) {
   std::ofstream out(path, std::ios::trunc);
   for (const auto& line : c.comments) out << line << "\n";
   for (const auto& e : c.env) out << "env: " << e << "\n";
@@ -145,10 +149,10 @@ TEST_P(CliGolden, MatchesExpectedOutput) {
   fs::remove_all(tmp);
   fs::create_directories(tmp);
   for (const auto& s : c.setup) {
-    const Run r = run(c.env, s, tmp);
+    const RunResult r = run_gpuopt(c.env, s, tmp);
     ASSERT_EQ(r.exit_code, 0) << "setup failed: " << s << "\n" << r.err;
   }
-  const Run r = run(c.env, c.args, tmp);
+  const RunResult r = run_gpuopt(c.env, c.args, tmp);
   if (const char* update = std::getenv("GPUOPT_UPDATE_GOLDEN"); update && std::string(update) == "1") {
     write_case(path, c, r);
   } else {

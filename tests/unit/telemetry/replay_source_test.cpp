@@ -102,18 +102,18 @@ TEST(ReplaySource, LoopsWithoutFinishing) {
   EXPECT_FALSE(source->finished());
 }
 
-TEST(ReplaySource, LeavesOutAGpuWhoseTraceHasNotStartedYet) {
+TEST(ReplaySource, StartsOnceEveryGpuHasItsFirstReading) {
   TempFiles files;
   const auto path = files.write("late.csv",
                                 "timestamp, index, power.draw [W]\n"
                                 "2025/07/27 00:22:27.100, 0, 70 W\n"
                                 "2025/07/27 00:22:27.130, 1, 80 W\n"
-                                "2025/07/27 00:22:27.200, 0, 71 W\n");
+                                "2025/07/27 00:22:27.200, 0, 71 W\n"
+                                "2025/07/27 00:22:27.230, 1, 81 W\n");
   const auto source = open_source("replay:" + path, SourceOptions{});
-  const auto first = source->read(kWall);
-  ASSERT_EQ(first.size(), 1u);
-  EXPECT_EQ(first[0].gpu, 0);
-  EXPECT_EQ(powers(source->read(kWall + 30)), (std::vector<double>{70, 80}));
+  EXPECT_EQ(powers(source->read(kWall)), (std::vector<double>{70, 80}));
+  EXPECT_EQ(powers(source->read(kWall + 70)), (std::vector<double>{71, 80}));
+  EXPECT_EQ(powers(source->read(kWall + 100)), (std::vector<double>{71, 81}));
 }
 
 TEST(ReplaySource, RejectsUnusableTracesAndSpeeds) {
