@@ -12,6 +12,7 @@
 
 #include "gpuopt/error.hpp"
 #include "gpuopt/time.hpp"
+#include "gpuopt/units.hpp"
 
 namespace gpuopt::cli {
 namespace {
@@ -42,6 +43,47 @@ std::string resolve_db_path(const GlobalOptions& global) {
     if (ec) throw StoreError(fmt::format("{}: cannot create directory {}: {}", path, parent.string(), ec.message()));
   }
   return path;
+}
+
+void add_source_options(CLI::App& cmd, SourceArgs& args) {
+  cmd.add_option("-s,--source", args.spec,
+                 "Where readings come from: nvml (the NVIDIA driver), sim[:N] (N simulated A100 GPUs, labelled "
+                 "simulated), replay:FILE (an nvidia-smi CSV trace), auto (nvml when a driver is present, "
+                 "else sim)")
+      ->capture_default_str();
+  cmd.add_option("--gpus", args.gpus,
+                 "sim: number of simulated GPUs (0 = 1); replay: GPUs interleaved in a trace without an "
+                 "index column")
+      ->check(CLI::Range(0, 64))
+      ->capture_default_str();
+  cmd.add_option("--speed", args.speed, "replay: trace seconds per wall-clock second")->capture_default_str();
+  cmd.add_flag("--loop", args.loop, "replay: start over at the end of the trace instead of stopping");
+  cmd.add_option("--seed", args.seed, "sim: seed of the simulated workload and noise")->capture_default_str();
+}
+
+std::unique_ptr<TelemetrySource> open_cli_source(const SourceArgs& args, const GlobalOptions& global) {
+  if (!(args.speed > 0)) throw UsageError(fmt::format("--speed {}: must be positive", args.speed));
+  SourceOptions options;
+  options.nvml_library = global.nvml_library;
+  options.gpus = args.gpus;
+  options.replay_speed = args.speed;
+  options.replay_loop = args.loop;
+  options.seed = args.seed;
+  std::string notice;
+  auto source = open_source(args.spec, options, &notice);
+  if (!notice.empty() && !global.quiet) std::fprintf(stderr, "gpuopt: %s\n", notice.c_str());
+  return source;
+}
+
+std::chrono::milliseconds positive_duration(std::string_view option, const std::string& text) {
+  std::chrono::milliseconds d{};
+  try {
+    d = parse_duration(text);
+  } catch (const UsageError& e) {
+    throw UsageError(fmt::format("{}: {}", option, e.what()));
+  }
+  if (d.count() < 1) throw UsageError(fmt::format("{} {}: must be at least 1ms", option, text));
+  return d;
 }
 
 const std::atomic<bool>& stop_flag() {

@@ -2,9 +2,16 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
+#include <string_view>
+
+#include <CLI/CLI.hpp>
+
+#include "gpuopt/telemetry.hpp"
 
 namespace gpuopt::cli {
 
@@ -20,6 +27,25 @@ std::string default_db_path();
 
 // The --db value or the default, with the parent directory created.
 std::string resolve_db_path(const GlobalOptions& global);
+
+// The telemetry-source options shared by devices, collect and serve.
+struct SourceArgs {
+  std::string spec = "auto";
+  int gpus = 0;
+  double speed = 1.0;
+  bool loop = false;
+  std::uint64_t seed = 1;
+};
+
+// Adds -s/--source, --gpus, --speed, --loop and --seed to a subcommand.
+void add_source_options(CLI::App& cmd, SourceArgs& args);
+
+// Opens the source; prints the one-line notice of "auto" falling back to the simulator (unless
+// --quiet). Throws UsageError for a bad --speed or spec.
+std::unique_ptr<TelemetrySource> open_cli_source(const SourceArgs& args, const GlobalOptions& global);
+
+// A duration option that must be at least 1 ms; errors name the option ("--interval 0ms: ...").
+std::chrono::milliseconds positive_duration(std::string_view option, const std::string& text);
 
 // Installs SIGINT/SIGTERM handlers (once) and returns the flag they set.
 const std::atomic<bool>& stop_flag();

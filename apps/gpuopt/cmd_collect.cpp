@@ -24,13 +24,9 @@ namespace {
 std::string gpu_count(std::size_t n) { return fmt::format("{} GPU{}", n, n == 1 ? "" : "s"); }
 
 struct CollectArgs {
-  std::string source = "auto";
+  SourceArgs source;
   std::string interval = "100ms";
   std::string duration;  // "" = until stopped
-  int gpus = 0;
-  double speed = 1.0;
-  bool loop = false;
-  std::uint64_t seed = 1;
 };
 
 // Per-GPU errors on stderr (each distinct message once) and, on a terminal, a status line
@@ -79,33 +75,10 @@ class ConsoleSink final : public SampleSink {
   std::set<std::string> seen_errors_;
 };
 
-// parse_duration for option `name`, which must be at least 1 ms; the error names the option.
-std::chrono::milliseconds positive_duration(const char* name, const std::string& text) {
-  std::chrono::milliseconds d;
-  try {
-    d = parse_duration(text);
-  } catch (const UsageError& e) {
-    throw UsageError(fmt::format("{}: {}", name, e.what()));
-  }
-  if (d.count() < 1) throw UsageError(fmt::format("{} {}: must be at least 1ms", name, text));
-  return d;
-}
-
 SamplerOptions sampler_options(const CollectArgs& args) {
   SamplerOptions options;
   options.interval = positive_duration("--interval", args.interval);
   if (!args.duration.empty()) options.duration = positive_duration("--duration", args.duration);
-  return options;
-}
-
-SourceOptions source_options(const CollectArgs& args, const GlobalOptions& global) {
-  if (!(args.speed > 0)) throw UsageError(fmt::format("--speed {}: must be positive", args.speed));
-  SourceOptions options;
-  options.nvml_library = global.nvml_library;
-  options.gpus = args.gpus;
-  options.replay_speed = args.speed;
-  options.replay_loop = args.loop;
-  options.seed = args.seed;
   return options;
 }
 
@@ -163,9 +136,7 @@ void print_summary(const SamplerStats& stats, std::uint64_t stored, const std::s
 
 void run_collect(const CollectArgs& args, const GlobalOptions& global) {
   const SamplerOptions options = sampler_options(args);
-  std::string notice;
-  const auto source = open_source(args.source, source_options(args, global), &notice);
-  if (!notice.empty() && !global.quiet) fmt::print(stderr, "gpuopt: {}\n", notice);
+  const auto source = open_cli_source(args.source, global);
 
   const std::string db_path = resolve_db_path(global);
   Store store = Store::open(db_path);
@@ -195,23 +166,10 @@ void register_collect(CLI::App& app, const GlobalOptions& global) {
       "collect",
       "Sample GPU telemetry at a fixed rate into the store until stopped (Ctrl-C) or --duration ends");
   cmd->fallthrough();  // global options (--db, --quiet, --nvml-lib) may follow the subcommand
-  cmd->add_option(
-         "-s,--source", args->source,
-         "Where readings come from: nvml (the NVIDIA driver), sim[:N] (N simulated A100 GPUs, labelled "
-         "simulated), replay:FILE (an nvidia-smi CSV trace), auto (nvml when a driver is present, else sim)")
-      ->capture_default_str();
+  add_source_options(*cmd, args->source);
   cmd->add_option("-i,--interval", args->interval, "Sampling period, e.g. 100ms, 1s")->capture_default_str();
   cmd->add_option("-d,--duration", args->duration,
                   "Stop after this long, e.g. 30s, 10m (default: until stopped)");
-  cmd->add_option(
-         "--gpus", args->gpus,
-         "sim: number of simulated GPUs (0 = 1); replay: GPUs interleaved in a trace without an index column")
-      ->capture_default_str();
-  cmd->add_option("--speed", args->speed, "replay: trace seconds per wall-clock second")
-      ->capture_default_str();
-  cmd->add_flag("--loop", args->loop, "replay: start over at the end of the trace instead of stopping");
-  cmd->add_option("--seed", args->seed, "sim: seed of the simulated workload and noise")
-      ->capture_default_str();
   cmd->callback([args, &global] { run_collect(*args, global); });
 }
 

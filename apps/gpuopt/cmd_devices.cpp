@@ -14,8 +14,7 @@ namespace gpuopt::cli {
 namespace {
 
 struct DevicesOptions {
-  std::string source = "auto";
-  int gpus = 0;
+  SourceArgs source;
   bool json = false;
 };
 
@@ -67,12 +66,7 @@ nlohmann::json device_json(const DeviceInfo& d, const Sample* reading) {
 }
 
 void run_devices(const DevicesOptions& opt, const GlobalOptions& global) {
-  SourceOptions so;
-  so.nvml_library = global.nvml_library;
-  so.gpus = opt.gpus;
-  std::string notice;
-  const auto source = open_source(opt.source, so, &notice);
-  if (!notice.empty() && !global.quiet) std::fprintf(stderr, "gpuopt: %s\n", notice.c_str());
+  const auto source = open_cli_source(opt.source, global);
   const std::vector<Sample> readings = source->read(now_ms());
   const auto reading_of = [&](int gpu) -> const Sample* {
     for (const auto& s : readings) {
@@ -116,10 +110,8 @@ void run_devices(const DevicesOptions& opt, const GlobalOptions& global) {
 void register_devices(CLI::App& app, const GlobalOptions& global) {
   auto opt = std::make_shared<DevicesOptions>();
   auto* cmd = app.add_subcommand("devices", "List the GPUs of a telemetry source with one current reading");
-  cmd->add_option("-s,--source", opt->source, "nvml, sim[:N], replay:FILE or auto (nvml if a driver is present, else sim)")
-      ->capture_default_str();
-  cmd->add_option("--gpus", opt->gpus, "GPUs interleaved in a replay trace without an index column, or sim GPUs")
-      ->check(CLI::Range(0, 64));
+  cmd->fallthrough();  // global options (--db, --quiet, --nvml-lib) may follow the subcommand
+  add_source_options(*cmd, opt->source);
   cmd->add_flag("--json", opt->json, "Print JSON instead of text");
   cmd->callback([opt, &global] { run_devices(*opt, global); });
 }

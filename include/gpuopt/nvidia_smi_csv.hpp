@@ -19,7 +19,7 @@ struct CsvReadOptions {
   // GPUs interleaved round-robin in a file without an "index" column; 0 = 1.
   // Ignored (with a warning issue) when the file has an index or uuid column.
   int gpus = 0;
-  std::size_t batch_rows = 8192;  // samples handed to on_batch at a time
+  std::size_t batch_rows = 65536;  // samples handed to on_batch at a time
   // Called before the first batch that holds a GPU not seen before, with every GPU seen so
   // far (so a caller can register devices before storing their samples). Optional.
   std::function<void(std::span<const DeviceInfo>)> on_devices;

@@ -16,10 +16,10 @@ namespace gpuopt {
 
 struct ServeOptions {
   std::string host = "127.0.0.1";
-  int port = 9400;             // 0 = any free port (the chosen one is passed to on_listening)
-  std::string store_path;      // "" = no store: /api/v1/samples answers 404
-  RetentionPolicy retention;   // applied to the store at start and then hourly
-  SamplerOptions sampler;      // interval, flush period (duration is normally unset)
+  int port = 9400;            // 0 = any free port (the chosen one is passed to on_listening)
+  std::string store_path;     // "" = no store: /api/v1/samples answers 404
+  RetentionPolicy retention;  // applied to the store at start and then hourly
+  SamplerOptions sampler;     // interval, flush period (duration is normally unset)
   // /healthz answers 503 when no sampling round finished for this long; 0 = max(3 x interval, 5 s).
   std::chrono::milliseconds stale_after{0};
   std::string hostname;  // value of the Hostname label; "" = this machine's host name

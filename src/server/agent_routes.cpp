@@ -30,9 +30,8 @@ void register_agent_routes(Router& router, const LiveState& state, const ApiOpti
                return response;
              });
   register_json_api(router, state, options);
-  router.add("GET", "/", "this list", [&router, &state](const HttpRequest&) {
-    return index_page(router, state.snapshot());
-  });
+  router.add("GET", "/", "this list",
+             [&router, &state](const HttpRequest&) { return index_page(router, state.snapshot()); });
 }
 
 }  // namespace gpuopt::server

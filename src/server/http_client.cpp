@@ -24,7 +24,8 @@ int parse_port(std::string_view text, std::string_view url) {
 HttpUrl parse_http_url(std::string_view url) {
   constexpr std::string_view kScheme = "http://";
   if (!url.starts_with(kScheme)) {
-    throw UsageError(fmt::format("invalid URL '{}': expected http://host[:port][/path] (https is not supported)", url));
+    throw UsageError(
+        fmt::format("invalid URL '{}': expected http://host[:port][/path] (https is not supported)", url));
   }
   if (url.find_first_of("?#") != std::string_view::npos) {
     throw UsageError(fmt::format("invalid URL '{}': no query or fragment allowed", url));
@@ -56,7 +57,8 @@ HttpUrl parse_http_url(std::string_view url) {
 }
 
 HttpGetResult http_get(const HttpUrl& base, const std::string& path,
-                       const std::multimap<std::string, std::string>& params, std::chrono::milliseconds timeout) {
+                       const std::multimap<std::string, std::string>& params,
+                       std::chrono::milliseconds timeout) {
   httplib::Client client(base.host, base.port);
   client.set_connection_timeout(timeout);
   client.set_read_timeout(timeout);
@@ -64,7 +66,8 @@ HttpGetResult http_get(const HttpUrl& base, const std::string& path,
   const httplib::Params query(params.begin(), params.end());
   const httplib::Result result = client.Get(base.base_path + path, query, httplib::Headers{});
   if (!result) {
-    throw RemoteError(fmt::format("{}{}: no answer: {}", base.text, path, httplib::to_string(result.error())));
+    throw RemoteError(
+        fmt::format("{}{}: no answer: {}", base.text, path, httplib::to_string(result.error())));
   }
   return HttpGetResult{result->status, result->body, result->get_header_value("Content-Type")};
 }

@@ -30,6 +30,7 @@ struct HttpGetResult {
 // returned; throws RemoteError naming the URL when no answer arrives (connection refused,
 // timeout, reset). Thread-safe (one connection per call).
 HttpGetResult http_get(const HttpUrl& base, const std::string& path,
-                       const std::multimap<std::string, std::string>& params, std::chrono::milliseconds timeout);
+                       const std::multimap<std::string, std::string>& params,
+                       std::chrono::milliseconds timeout);
 
 }  // namespace gpuopt::server

@@ -2,6 +2,7 @@
 
 #include <sys/socket.h>
 
+#include <atomic>
 #include <cerrno>
 #include <system_error>
 #include <thread>
@@ -77,10 +78,13 @@ struct HttpServer::Impl {
   HttpServerOptions options;
   httplib::Server svr;
   std::thread thread;
+  std::atomic<bool> listener_done{false};
+  bool bound = false;
 };
 
 void HttpServer::Impl::configure() {
   svr.set_socket_options(reuse_address_only);
+  svr.set_tcp_nodelay(true);  // headers and body are separate writes: no Nagle delay between them
   svr.set_payload_max_length(options.max_body_bytes);
   svr.set_read_timeout(options.read_timeout);
   svr.set_write_timeout(options.write_timeout);
@@ -105,16 +109,24 @@ void HttpServer::Impl::configure() {
   }
 }
 
-httplib::Server::HandlerResponse HttpServer::Impl::pre_route(const httplib::Request& req, httplib::Response& res) {
+httplib::Server::HandlerResponse HttpServer::Impl::pre_route(const httplib::Request& req,
+                                                             httplib::Response& res) {
   if (on_request) on_request(router.route_label(req.path));
-  // httplib reads (and size-checks) the body of these, then calls the literal route above or
-  // answers 404, which on_error turns into the router's 404/405.
-  if (may_have_body(req.method)) return httplib::Server::HandlerResponse::Unhandled;
+  // A request announcing a body is left to httplib, which reads it (up to max_body_bytes) and
+  // then calls the literal route above or answers 404, which on_error turns into the router's
+  // 404/405; either way the connection stays in step with the client. A request without
+  // Content-Length or chunked encoding has no body (RFC 9112), so the router answers it now
+  // instead of httplib waiting for the client to close.
+  if (may_have_body(req.method) &&
+      (req.has_header("Content-Length") || req.has_header("Transfer-Encoding"))) {
+    return httplib::Server::HandlerResponse::Unhandled;
+  }
   write_response(router.dispatch(to_request(req)), res);
   return httplib::Server::HandlerResponse::Handled;
 }
 
-httplib::Server::HandlerResponse HttpServer::Impl::on_error(const httplib::Request& req, httplib::Response& res) {
+httplib::Server::HandlerResponse HttpServer::Impl::on_error(const httplib::Request& req,
+                                                            httplib::Response& res) {
   if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
   if (res.status == 404 && may_have_body(req.method)) {
     write_response(router.dispatch(to_request(req)), res);
@@ -134,13 +146,18 @@ HttpServer::~HttpServer() { stop(); }
 
 int HttpServer::bind(const std::string& host, int port) {
   errno = 0;
-  const int bound = port == 0 ? impl_->svr.bind_to_any_port(host) : (impl_->svr.bind_to_port(host, port) ? port : -1);
-  if (bound > 0) return bound;
+  const int bound =
+      port == 0 ? impl_->svr.bind_to_any_port(host) : (impl_->svr.bind_to_port(host, port) ? port : -1);
+  if (bound > 0) {
+    impl_->bound = true;
+    return bound;
+  }
   const int error = errno;
   if (error == EADDRINUSE) {
-    throw UsageError(fmt::format("cannot listen on {}:{}: address already in use (another gpuopt serve or "
-                                 "exporter?); choose another with --listen",
-                                 host, port));
+    throw UsageError(
+        fmt::format("cannot listen on {}:{}: address already in use (another gpuopt serve or "
+                    "exporter?); choose another with --listen",
+                    host, port));
   }
   throw UsageError(fmt::format("cannot listen on {}:{}: {}", host, port,
                                error != 0 ? std::error_code(error, std::generic_category()).message()
@@ -148,10 +165,19 @@ int HttpServer::bind(const std::string& host, int port) {
 }
 
 void HttpServer::start() {
-  impl_->thread = std::thread([impl = impl_.get()] { impl->svr.listen_after_bind(); });
+  impl_->thread = std::thread([impl = impl_.get()] {
+    impl->svr.listen_after_bind();
+    impl->listener_done = true;
+  });
+  // httplib's stop() does nothing before the accept loop runs, so a stop() right after
+  // start() would leave the listener blocked in accept(): wait until it runs.
+  while (!impl_->svr.is_running() && !impl_->listener_done)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
 }
 
 void HttpServer::stop() {
+  // httplib closes the listening socket only from a running server.
+  if (impl_->bound && !impl_->thread.joinable()) start();
   impl_->svr.stop();
   if (impl_->thread.joinable()) impl_->thread.join();
 }

@@ -15,7 +15,7 @@
 namespace gpuopt::server {
 
 struct HttpServerOptions {
-  std::size_t max_body_bytes = 64 * 1024;
+  std::size_t max_body_bytes = std::size_t{64} * 1024;
   std::chrono::seconds read_timeout{5};
   std::chrono::seconds write_timeout{5};
   std::chrono::seconds keep_alive_timeout{2};  // also bounds how long stop() waits for idle clients
@@ -37,7 +37,7 @@ class HttpServer {
   // (in use by any process, or not an address of this machine).
   int bind(const std::string& host, int port);
 
-  // Starts answering on a background thread (after bind).
+  // Starts answering on a background thread (after bind); returns once it accepts.
   void start();
 
   // Stops accepting, finishes the requests under way and joins. Idempotent.

@@ -15,8 +15,8 @@
 namespace gpuopt::server {
 
 struct HttpRequest {
-  std::string method = "GET";                       // "GET", "HEAD", "POST", ...
-  std::string path = "/";                           // without the query string
+  std::string method = "GET";                      // "GET", "HEAD", "POST", ...
+  std::string path = "/";                          // without the query string
   std::multimap<std::string, std::string> params;  // decoded query parameters
   std::string body;
 };

@@ -26,7 +26,9 @@ json source_json(const SourceInfo& source) {
 }
 
 json sample_json(const Sample& sample, EpochMs now) {
-  json j{{"time_ms", sample.time_ms}, {"time", format_iso8601(sample.time_ms)}, {"age_ms", now - sample.time_ms}};
+  json j{{"time_ms", sample.time_ms},
+         {"time", format_iso8601(sample.time_ms)},
+         {"age_ms", now - sample.time_ms}};
   for (const MetricInfo& info : all_metrics()) {
     if (const auto v = sample.values.get(info.metric)) j[std::string(info.column)] = *v;
   }
@@ -34,7 +36,10 @@ json sample_json(const Sample& sample, EpochMs now) {
 }
 
 json device_json(const DeviceInfo& d) {
-  json j{{"index", d.index}, {"uuid", d.uuid}, {"name", d.name}, {"pci_bus_id", d.pci_bus_id},
+  json j{{"index", d.index},
+         {"uuid", d.uuid},
+         {"name", d.name},
+         {"pci_bus_id", d.pci_bus_id},
          {"simulated", d.simulated}};
   put_optional(j, "mem_total_mib", d.mem_total_mib);
   put_optional(j, "power_limit_default_w", d.power_limit_default_w);

@@ -28,13 +28,13 @@ std::string_view to_string(SamplerState state);
 struct SelfStats {
   EpochMs started_ms = 0;
   SamplerState sampler = SamplerState::starting;
-  std::string last_error;                 // last read, store or sampler problem, one line
-  std::uint64_t rounds_total = 0;         // sampling rounds received
-  std::uint64_t samples_total = 0;        // GPU samples received
-  std::uint64_t read_errors_total = 0;    // per-GPU read problems
-  std::uint64_t store_errors_total = 0;   // failed store writes
-  std::optional<double> last_read_s;      // wall time of the last source read, seconds
-  std::optional<EpochMs> last_round_ms;   // wall-clock time the last non-empty round arrived
+  std::string last_error;                              // last read, store or sampler problem, one line
+  std::uint64_t rounds_total = 0;                      // sampling rounds received
+  std::uint64_t samples_total = 0;                     // GPU samples received
+  std::uint64_t read_errors_total = 0;                 // per-GPU read problems
+  std::uint64_t store_errors_total = 0;                // failed store writes
+  std::optional<double> last_read_s;                   // wall time of the last source read, seconds
+  std::optional<EpochMs> last_round_ms;                // wall-clock time the last non-empty round arrived
   std::map<std::string, std::uint64_t> http_requests;  // by route ("/metrics", "other")
 };
 

@@ -154,11 +154,13 @@ void write_self_metrics(const LiveSnapshot& snap, ExpositionWriter& w) {
   write_counter(w, "gpuopt_sampling_rounds_total", "Sampling rounds completed.",
                 static_cast<double>(s.rounds_total));
   write_counter(w, "gpuopt_samples_total", "GPU samples taken.", static_cast<double>(s.samples_total));
-  write_counter(w, "gpuopt_read_errors_total", "Per-GPU read errors.", static_cast<double>(s.read_errors_total));
+  write_counter(w, "gpuopt_read_errors_total", "Per-GPU read errors.",
+                static_cast<double>(s.read_errors_total));
   write_counter(w, "gpuopt_store_write_errors_total", "Failed writes to the sample store.",
                 static_cast<double>(s.store_errors_total));
   if (s.last_read_s) {
-    write_gauge(w, "gpuopt_last_read_seconds", "Wall time of the last read of the source (in s).", *s.last_read_s);
+    write_gauge(w, "gpuopt_last_read_seconds", "Wall time of the last read of the source (in s).",
+                *s.last_read_s);
   }
   if (s.last_round_ms) {
     write_gauge(w, "gpuopt_last_sample_timestamp_seconds", "Unix time of the last sampling round (in s).",

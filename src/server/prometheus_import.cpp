@@ -79,18 +79,18 @@ class Importer {
  private:
   void import_chunk(EpochMs start_ms, EpochMs end_ms) {
     const std::string where = fmt::format("{}/api/v1/query_range", url_.text);
-    const server::HttpGetResult answer =
-        server::http_get(url_, "/api/v1/query_range",
-                         {{"query", options_.query},
-                          {"start", seconds_text(start_ms)},
-                          {"end", seconds_text(end_ms)},
-                          {"step", seconds_text(options_.step.count())}},
-                         options_.timeout);
+    const server::HttpGetResult answer = server::http_get(url_, "/api/v1/query_range",
+                                                          {{"query", options_.query},
+                                                           {"start", seconds_text(start_ms)},
+                                                           {"end", seconds_text(end_ms)},
+                                                           {"step", seconds_text(options_.step.count())}},
+                                                          options_.timeout);
     if (answer.status != 200) {
       throw RemoteError(fmt::format("{}: HTTP {}: {}", where, answer.status, error_text(answer)));
     }
     ChunkSamples chunk;
-    for (const PromSeries& series : server::parse_prometheus_answer(answer.body, where)) add_series(series, chunk);
+    for (const PromSeries& series : server::parse_prometheus_answer(answer.body, where))
+      add_series(series, chunk);
     if (chunk.values.empty()) return;
     const std::vector<DeviceId> ids = store_.register_devices(chunk.devices, "prometheus:" + url_.text);
     const std::vector<Sample> samples = chunk.samples();
@@ -102,7 +102,8 @@ class Importer {
     const std::string key = series_key(series);
     series_seen_.insert(key);
     const auto name = series.labels.find("__name__");
-    const auto metric = name == series.labels.end() ? std::nullopt : server::metric_from_series_name(name->second);
+    const auto metric =
+        name == series.labels.end() ? std::nullopt : server::metric_from_series_name(name->second);
     if (!metric) {
       series_skipped_.insert(key);
       return;

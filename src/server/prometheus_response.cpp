@@ -44,7 +44,8 @@ void add_point(PromSeries& series, const json& pair, const std::string& where) {
   if (!pair.is_array() || pair.size() != 2) {
     throw RemoteError(fmt::format("{}: a sample is not a [time, value] pair", where));
   }
-  if (const auto v = finite_value(pair[1], where)) series.points.emplace_back(timestamp_ms(pair[0], where), *v);
+  if (const auto v = finite_value(pair[1], where))
+    series.points.emplace_back(timestamp_ms(pair[0], where), *v);
 }
 
 PromSeries parse_series(const json& item, const std::string& where) {
@@ -69,8 +70,9 @@ PromSeries parse_series(const json& item, const std::string& where) {
   const std::string type = answer.contains("errorType") && answer["errorType"].is_string()
                                ? answer["errorType"].get<std::string>()
                                : "error";
-  const std::string message =
-      answer.contains("error") && answer["error"].is_string() ? answer["error"].get<std::string>() : "(no message)";
+  const std::string message = answer.contains("error") && answer["error"].is_string()
+                                  ? answer["error"].get<std::string>()
+                                  : "(no message)";
   throw RemoteError(fmt::format("{}: Prometheus {}: {}", where, type, message));
 }
 
@@ -110,7 +112,8 @@ DeviceInfo device_from_labels(const std::map<std::string, std::string>& labels) 
   int index = 0;
   const auto [end, ec] = std::from_chars(gpu.data(), gpu.data() + gpu.size(), index);
   device.index = ec == std::errc() && end == gpu.data() + gpu.size() ? index : 0;
-  device.uuid = label_or(labels, "UUID", fmt::format("{}:gpu{}", label_or(labels, "instance", "unknown"), gpu));
+  device.uuid =
+      label_or(labels, "UUID", fmt::format("{}:gpu{}", label_or(labels, "instance", "unknown"), gpu));
   device.name = label_or(labels, "modelName", "");
   return device;
 }

@@ -16,8 +16,8 @@
 namespace gpuopt::server {
 
 struct PromSeries {
-  std::map<std::string, std::string> labels;             // including __name__
-  std::vector<std::pair<EpochMs, double>> points;         // finite values only, in answer order
+  std::map<std::string, std::string> labels;       // including __name__
+  std::vector<std::pair<EpochMs, double>> points;  // finite values only, in answer order
 };
 
 // Parses a "matrix" (query_range) or "vector" (query) answer. NaN and ±Inf values are dropped.

@@ -50,8 +50,8 @@ HttpResponse Router::dispatch(const HttpRequest& request) const {
   if (allowed.empty()) {
     return error_response(404, fmt::format("no such endpoint: {} (see / for the list)", request.path));
   }
-  HttpResponse response =
-      error_response(405, fmt::format("method {} not allowed on {} (allowed: {})", request.method, request.path, allowed));
+  HttpResponse response = error_response(
+      405, fmt::format("method {} not allowed on {} (allowed: {})", request.method, request.path, allowed));
   response.headers.emplace_back("Allow", allowed);
   return response;
 }

@@ -44,7 +44,8 @@ void GuardedSink::failed(const char* what, const std::exception& e) {
   if (logged_ && now - last_log_ < std::chrono::minutes(1)) return;
   logged_ = true;
   last_log_ = now;
-  spdlog::warn("store: cannot {}: {} (sampling continues; see gpuopt_store_write_errors_total)", what, e.what());
+  spdlog::warn("store: cannot {}: {} (sampling continues; see gpuopt_store_write_errors_total)", what,
+               e.what());
 }
 
 }  // namespace gpuopt::server

@@ -15,7 +15,8 @@ using nlohmann::json;
 constexpr std::int64_t kMaxResampledPoints = 11000;
 constexpr std::size_t kMaxRawPoints = 100000;
 
-EpochMs time_param(const HttpRequest& request, const std::string& name, const std::string& fallback, EpochMs now) {
+EpochMs time_param(const HttpRequest& request, const std::string& name, const std::string& fallback,
+                   EpochMs now) {
   const std::string text = single_param(request, name).value_or(fallback);
   try {
     return parse_time_arg(text, now);
@@ -48,7 +49,8 @@ Metric metric_param(const HttpRequest& request) {
   if (!text) throw BadParameter("metric", "required (one of " + std::string(metric_names_list()) + ")");
   const auto metric = metric_from_name(*text);
   if (!metric) {
-    throw BadParameter("metric", "unknown metric '" + *text + "' (valid: " + std::string(metric_names_list()) + ")");
+    throw BadParameter("metric",
+                       "unknown metric '" + *text + "' (valid: " + std::string(metric_names_list()) + ")");
   }
   return *metric;
 }
@@ -68,7 +70,11 @@ StoredDevice device_param(const HttpRequest& request, const Store& store) {
 }
 
 json device_summary(const StoredDevice& d) {
-  return {{"id", d.id}, {"uuid", d.info.uuid}, {"name", d.info.name}, {"index", d.info.index}, {"origin", d.origin}};
+  return {{"id", d.id},
+          {"uuid", d.info.uuid},
+          {"name", d.info.name},
+          {"index", d.info.index},
+          {"origin", d.origin}};
 }
 
 }  // namespace

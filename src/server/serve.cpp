@@ -41,7 +41,8 @@ class SamplerThread {
  public:
   SamplerThread(TelemetrySource& source, std::vector<SampleSink*> sinks, const SamplerOptions& options,
                 server::LiveState& state)
-      : sinks_(std::move(sinks)), thread_([this, &source, options, &state] { run(source, options, state); }) {}
+      : sinks_(std::move(sinks)),
+        thread_([this, &source, options, &state] { run(source, options, state); }) {}
   ~SamplerThread() {
     stop_.store(true);
     thread_.join();

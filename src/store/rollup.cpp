@@ -1,6 +1,8 @@
 #include "rollup.hpp"
 
 #include <algorithm>
+#include <bit>
+#include <cstdint>
 #include <string>
 
 #include <fmt/format.h>
@@ -30,9 +32,10 @@ void MetricAggregate::add(EpochMs time_ms, double value) {
 }
 
 void MinuteBucket::add(EpochMs time_ms, const MetricValues& values) {
-  for (const MetricInfo& info : all_metrics()) {
-    if (const auto v = values.get(info.metric))
-      metrics[static_cast<std::size_t>(info.metric)].add(time_ms, *v);
+  // Only the metrics present (usually a few of the 15): this runs once per appended sample.
+  for (std::uint32_t mask = values.valid_mask(); mask != 0; mask &= mask - 1) {
+    const auto metric = static_cast<Metric>(std::countr_zero(mask));
+    metrics[static_cast<std::size_t>(metric)].add(time_ms, *values.get(metric));
   }
 }
 
@@ -54,10 +57,7 @@ void bind_aggregate(Statement& st, const MinuteBucket& bucket, const MetricInfo&
 }  // namespace
 
 void merge_bucket(Database& db, const MinuteBucket& bucket) {
-  for (const MetricInfo& info : all_metrics()) {
-    const MetricAggregate& agg = bucket.metrics[static_cast<std::size_t>(info.metric)];
-    if (agg.count == 0) continue;
-    auto st = db.prepare(R"sql(
+  auto st = db.prepare(R"sql(
 INSERT INTO rollup_1m (device_id, metric, bucket_ms, count, sum, min, max, last, last_ms)
 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
 ON CONFLICT (device_id, metric, bucket_ms) DO UPDATE SET
@@ -67,8 +67,12 @@ ON CONFLICT (device_id, metric, bucket_ms) DO UPDATE SET
   max = max(max, excluded.max),
   last = CASE WHEN excluded.last_ms >= last_ms THEN excluded.last ELSE last END,
   last_ms = max(last_ms, excluded.last_ms))sql");
+  for (const MetricInfo& info : all_metrics()) {
+    const MetricAggregate& agg = bucket.metrics[static_cast<std::size_t>(info.metric)];
+    if (agg.count == 0) continue;
     bind_aggregate(st, bucket, info, agg);
     st.run();
+    st.reset();
   }
 }
 

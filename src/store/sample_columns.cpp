@@ -14,11 +14,6 @@ const std::string& metric_columns_sql() {
   return sql;
 }
 
-void bind_metrics(Statement& st, int first_index, const MetricValues& values) {
-  int index = first_index;
-  for (const MetricInfo& info : all_metrics()) st.bind(index++, values.get(info.metric));
-}
-
 MetricValues read_metrics(const Statement& st, int first_column) {
   MetricValues values;
   int column = first_column;

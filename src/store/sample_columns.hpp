@@ -12,9 +12,6 @@ namespace gpuopt::store {
 // "gpu_util_pct, mem_util_pct, ..., throttle_reasons"
 const std::string& metric_columns_sql();
 
-// Binds the metrics to parameters first_index .. first_index + kMetricCount - 1.
-void bind_metrics(Statement& st, int first_index, const MetricValues& values);
-
 // Reads the metrics from columns first_column .. first_column + kMetricCount - 1.
 MetricValues read_metrics(const Statement& st, int first_column);
 

@@ -15,10 +15,10 @@ inline constexpr std::int32_t kApplicationId = 0x4750554F;
 inline constexpr int kSchemaVersion = 1;
 
 // Checks that `db` is a gpuopt store this build can use and sets the connection's pragmas.
-// Writable: an empty file gets the schema, an older schema is migrated, and the file is put in
-// WAL mode (synchronous=NORMAL). Read-only: nothing is written, so the file must already hold
-// the current schema. Throws StoreError (and writes nothing) for a file that is not SQLite,
-// is corrupt, belongs to another program, or has a newer schema.
+// Writable: an empty file gets the schema (8 KiB pages), an older schema is migrated, the file is
+// put in WAL mode (synchronous=NORMAL), and the connection gets a 16 MiB page cache. Read-only: nothing is
+// written, so the file must already hold the current schema. Throws StoreError (and writes nothing) for a
+// file that is not SQLite, is corrupt, belongs to another program, or has a newer schema.
 void prepare_schema(Database& db, bool writable);
 
 }  // namespace gpuopt::store

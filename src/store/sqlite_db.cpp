@@ -73,6 +73,9 @@ void Statement::run() {
   }
 }
 
+// The last step's error (if any) was already reported by step(); reset only repeats it.
+void Statement::reset() { sqlite3_reset(stmt_); }
+
 bool Statement::is_null(int column) const { return sqlite3_column_type(stmt_, column) == SQLITE_NULL; }
 
 std::int64_t Statement::int64(int column) const { return sqlite3_column_int64(stmt_, column); }

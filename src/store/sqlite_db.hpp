@@ -22,8 +22,9 @@ namespace gpuopt::store {
 class Database;
 
 // One use of a cached prepared statement: bind (1-based, as ?1 ?2 in SQL), step, read the
-// current row's columns (0-based). The destructor resets the statement and clears its
-// bindings, so the next use starts clean. Must not outlive its Database.
+// current row's columns (0-based), and optionally reset() to run it again. The destructor
+// resets the statement and clears its bindings, so the next use starts clean. Must not
+// outlive its Database.
 class Statement {
  public:
   Statement(const Statement&) = delete;
@@ -39,6 +40,9 @@ class Statement {
   bool step();
   // Steps through a statement that returns no rows (INSERT/UPDATE/DELETE).
   void run();
+  // Rewinds to run again; bindings keep their values until rebound (cheaper than a new use
+  // when every parameter is bound again).
+  void reset();
 
   bool is_null(int column) const;
   std::int64_t int64(int column) const;

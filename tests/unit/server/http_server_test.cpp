@@ -63,7 +63,8 @@ TEST_F(HttpServerTest, GetWithParams) {
 }
 
 TEST_F(HttpServerTest, HeadHasNoBody) {
-  const std::string r = raw_http(port_, "HEAD /hello?name=x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  const std::string r =
+      raw_http(port_, "HEAD /hello?name=x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
   EXPECT_EQ(status_of(r), 200);
   EXPECT_EQ(body_of(r), "");
 }
@@ -83,16 +84,31 @@ TEST_F(HttpServerTest, WrongMethodsAre405) {
     EXPECT_EQ(status_of(r), 405) << method << ": " << r;
     EXPECT_NE(r.find("Allow: GET, HEAD"), std::string::npos) << method;
   }
-  const std::string r = raw_http(port_, "GET /echo HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  std::string r = raw_http(port_, "GET /echo HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
   EXPECT_EQ(status_of(r), 405);
+  // Without Content-Length there is no body: answered at once, not after a read timeout.
+  r = raw_http(port_, "POST /hello HTTP/1.1\r\nHost: x\r\n\r\n", 1000);
+  EXPECT_EQ(status_of(r), 405) << r;
   expect_still_serving();
 }
 
 TEST_F(HttpServerTest, PostRouteGetsTheBody) {
-  const std::string r = raw_http(
-      port_, "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello");
+  const std::string r = raw_http(port_,
+                                 "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: "
+                                 "text/plain\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello");
   EXPECT_EQ(status_of(r), 200) << r;
   EXPECT_EQ(nlohmann::json::parse(body_of(r))["body"], "hello");
+}
+
+// A client that reuses its connection after a rejected POST gets the right next answer: the
+// rejected body was consumed, not parsed as a request.
+TEST_F(HttpServerTest, RejectedBodyKeepsTheConnectionInStep) {
+  test::RawConnection connection(port_);
+  std::string r = connection.exchange("POST /hello HTTP/1.1\r\nHost: x\r\nContent-Length: 6\r\n\r\nGET /x");
+  EXPECT_EQ(status_of(r), 405) << r;
+  r = connection.exchange("GET /hello?name=next HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_EQ(status_of(r), 200) << r;
+  EXPECT_EQ(body_of(r), "hello next");
 }
 
 TEST_F(HttpServerTest, PostToUnknownPathIs404) {
@@ -104,30 +120,31 @@ TEST_F(HttpServerTest, PostToUnknownPathIs404) {
 
 TEST_F(HttpServerTest, OversizedBodyIs413) {
   const std::string body(4096, 'x');
-  const std::string r = raw_http(port_, "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: " +
-                                            std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body);
+  const std::string r =
+      raw_http(port_, "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: " + std::to_string(body.size()) +
+                          "\r\nConnection: close\r\n\r\n" + body);
   EXPECT_EQ(status_of(r), 413) << r;
   EXPECT_NE(json_error(r).find("1024 bytes"), std::string::npos);
   expect_still_serving();
 }
 
 TEST_F(HttpServerTest, HugeHeaderIsRejected) {
-  const std::string r = raw_http(port_, "GET /hello?name=x HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(20000, 'a') +
-                                            "\r\nConnection: close\r\n\r\n");
+  const std::string r =
+      raw_http(port_, "GET /hello?name=x HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(20000, 'a') +
+                          "\r\nConnection: close\r\n\r\n");
   EXPECT_EQ(status_of(r), 400) << r.substr(0, 200);
   expect_still_serving();
 }
 
 TEST_F(HttpServerTest, HugeRequestLineIsRejected) {
-  const std::string r =
-      raw_http(port_, "GET /hello?name=" + std::string(20000, 'a') + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  const std::string r = raw_http(port_, "GET /hello?name=" + std::string(20000, 'a') +
+                                            " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
   EXPECT_EQ(status_of(r), 414) << r.substr(0, 200);
   expect_still_serving();
 }
 
 TEST_F(HttpServerTest, GarbageIsRejected) {
-  for (const std::string garbage : {std::string("FOO / HTTP/1.1\r\n\r\n"), std::string("GET\r\n\r\n"),
-                                    std::string("GET / HTTP/9.9\r\n\r\n")}) {
+  for (const char* garbage : {"FOO / HTTP/1.1\r\n\r\n", "GET\r\n\r\n", "GET / HTTP/9.9\r\n\r\n"}) {
     const std::string r = raw_http(port_, garbage);
     EXPECT_EQ(status_of(r), 400) << r.substr(0, 200);
     EXPECT_FALSE(json_error(r).empty());
@@ -168,8 +185,8 @@ TEST(HttpUrl, Parsing) {
   u = parse_http_url("http://[::1]:9090");
   EXPECT_EQ(u.host, "::1");
   EXPECT_EQ(parse_http_url("http://h").port, 80);
-  for (const char* bad : {"https://h", "h:9090", "http://", "http://h:0", "http://h:99999", "http://h:x",
-                          "http://h/?q=1"}) {
+  for (const char* bad :
+       {"https://h", "h:9090", "http://", "http://h:0", "http://h:99999", "http://h:x", "http://h/?q=1"}) {
     EXPECT_THROW(parse_http_url(bad), UsageError) << bad;
   }
 }

@@ -123,8 +123,10 @@ TEST(Router, UnknownPathWrongMethodAndHead) {
 
 TEST(Router, HandlerErrorsBecomeJsonStatuses) {
   Router router;
-  router.add("GET", "/param", "", [](const HttpRequest&) -> HttpResponse { throw BadParameter("gpu", "bad"); });
-  router.add("GET", "/store", "", [](const HttpRequest&) -> HttpResponse { throw StoreError("db.sqlite: locked"); });
+  router.add("GET", "/param", "",
+             [](const HttpRequest&) -> HttpResponse { throw BadParameter("gpu", "bad"); });
+  router.add("GET", "/store", "",
+             [](const HttpRequest&) -> HttpResponse { throw StoreError("db.sqlite: locked"); });
   router.add("GET", "/bug", "", [](const HttpRequest&) -> HttpResponse { throw std::out_of_range("oops"); });
   HttpRequest req;
   req.path = "/param";

@@ -26,7 +26,8 @@ LiveSnapshot two_gpu_snapshot() {
   snap.hostname = "node-1";
   snap.source.name = "nvml";
   snap.source.driver_version = "535.104.05";
-  snap.devices = {device(0, "GPU-aaaa", "NVIDIA A100-SXM4-40GB"), device(1, "GPU-bbbb", "NVIDIA A100-SXM4-40GB")};
+  snap.devices = {device(0, "GPU-aaaa", "NVIDIA A100-SXM4-40GB"),
+                  device(1, "GPU-bbbb", "NVIDIA A100-SXM4-40GB")};
   snap.devices[0].power_limit_max_w = 400;
   Sample s0{0, 1'700'000'009'000, {}};
   s0.values.set(Metric::power_w, 251.5);
@@ -47,7 +48,9 @@ LiveSnapshot two_gpu_snapshot() {
   return snap;
 }
 
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
 
 TEST(MetricsExposition, DcgmNamesAndLabels) {
   const std::string out = render_metrics(two_gpu_snapshot());
@@ -56,7 +59,8 @@ TEST(MetricsExposition, DcgmNamesAndLabels) {
                        "modelName=\"NVIDIA A100-SXM4-40GB\",Hostname=\"node-1\"} 251.5\n"))
       << out;
   EXPECT_TRUE(contains(out, "DCGM_FI_DEV_POWER_USAGE{gpu=\"1\",UUID=\"GPU-bbbb\",device=\"nvidia1\","));
-  EXPECT_TRUE(contains(out, "# HELP DCGM_FI_DEV_POWER_USAGE Power draw (in W).\n# TYPE DCGM_FI_DEV_POWER_USAGE gauge\n"));
+  EXPECT_TRUE(contains(
+      out, "# HELP DCGM_FI_DEV_POWER_USAGE Power draw (in W).\n# TYPE DCGM_FI_DEV_POWER_USAGE gauge\n"));
   EXPECT_TRUE(contains(out, "DCGM_FI_DEV_GPU_UTIL{gpu=\"0\""));
 }
 
@@ -81,14 +85,16 @@ TEST(MetricsExposition, OwnNamesForMetricsDcgmLacks) {
   const std::string out = render_metrics(two_gpu_snapshot());
   EXPECT_TRUE(contains(out, "# TYPE gpuopt_graphics_clock_mhz gauge\n"));
   EXPECT_TRUE(contains(out, "gpuopt_graphics_clock_mhz{gpu=\"0\",UUID=\"GPU-aaaa\""));
-  EXPECT_TRUE(contains(out, "gpuopt_power_limit_max_watts{gpu=\"0\",UUID=\"GPU-aaaa\",device=\"nvidia0\","
-                            "modelName=\"NVIDIA A100-SXM4-40GB\",Hostname=\"node-1\"} 400\n"));
+  EXPECT_TRUE(contains(out,
+                       "gpuopt_power_limit_max_watts{gpu=\"0\",UUID=\"GPU-aaaa\",device=\"nvidia0\","
+                       "modelName=\"NVIDIA A100-SXM4-40GB\",Hostname=\"node-1\"} 400\n"));
 }
 
 TEST(MetricsExposition, SelfMetrics) {
   const std::string out = render_metrics(two_gpu_snapshot());
   EXPECT_TRUE(contains(out, "gpuopt_build_info{version=\""));
-  EXPECT_TRUE(contains(out, "gpuopt_source_info{source=\"nvml\",simulated=\"false\",driver_version=\"535.104.05\""));
+  EXPECT_TRUE(
+      contains(out, "gpuopt_source_info{source=\"nvml\",simulated=\"false\",driver_version=\"535.104.05\""));
   EXPECT_TRUE(contains(out, "# TYPE gpuopt_samples_total counter\ngpuopt_samples_total 20\n"));
   EXPECT_TRUE(contains(out, "gpuopt_read_errors_total 2\n"));
   EXPECT_TRUE(contains(out, "gpuopt_last_read_seconds 0.0015\n"));
@@ -105,13 +111,16 @@ TEST(MetricsExposition, SimulatedSourceIsMarked) {
   snap.devices[0].simulated = true;
   const std::string out = render_metrics(snap);
   EXPECT_TRUE(contains(out, "gpuopt_source_info{source=\"sim\",simulated=\"true\""));
-  EXPECT_TRUE(contains(out, "gpuopt_device_info{gpu=\"0\",UUID=\"GPU-aaaa\",device=\"nvidia0\","
-                            "modelName=\"NVIDIA A100-SXM4-40GB\",Hostname=\"node-1\",pci_bus_id=\"\","
-                            "simulated=\"true\"} 1\n"));
+  EXPECT_TRUE(contains(out,
+                       "gpuopt_device_info{gpu=\"0\",UUID=\"GPU-aaaa\",device=\"nvidia0\","
+                       "modelName=\"NVIDIA A100-SXM4-40GB\",Hostname=\"node-1\",pci_bus_id=\"\","
+                       "simulated=\"true\"} 1\n"));
 }
 
 TEST(MetricsExposition, EscapesLabelValues) {
-  EXPECT_EQ(escape_label_value(R"(a\b"c)" "\nd"), R"(a\\b\"c\nd)");
+  EXPECT_EQ(escape_label_value(R"(a\b"c)"
+                               "\nd"),
+            R"(a\\b\"c\nd)");
   LiveSnapshot snap = two_gpu_snapshot();
   snap.devices[0].name = "Evil \"GPU\"\n\\";
   const std::string out = render_metrics(snap);

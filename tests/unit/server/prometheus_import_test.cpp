@@ -30,7 +30,8 @@ json with_name(json labels, const std::string& name) {
 class FakePrometheus {
  public:
   FakePrometheus() {
-    router_.add("GET", "/prom/api/v1/query_range", "", [this](const server::HttpRequest& req) { return answer(req); });
+    router_.add("GET", "/prom/api/v1/query_range", "",
+                [this](const server::HttpRequest& req) { return answer(req); });
     port_ = server_.bind("127.0.0.1", 0);
     server_.start();
   }
@@ -51,7 +52,8 @@ class FakePrometheus {
       requests_.emplace_back(start, end);
     }
     if (req.params.find("query")->second == "bad{" || (fail_after_ms && start > fail_after_ms)) {
-      return server::json_response(400, R"({"status":"error","errorType":"bad_data","error":"1:5: parse error"})");
+      return server::json_response(400,
+                                   R"({"status":"error","errorType":"bad_data","error":"1:5: parse error"})");
     }
     json power = json::array(), clock = json::array(), other = json::array(), xid = json::array();
     for (EpochMs t = start; t <= end; t += step) {
@@ -61,12 +63,14 @@ class FakePrometheus {
       other.push_back(json::array({ts, "75"}));
       xid.push_back(json::array({ts, "0"}));
     }
-    const json labels_a{{"gpu", "0"}, {"UUID", "GPU-aaaa"}, {"modelName", "NVIDIA A100"}, {"instance", "n1:9400"}};
+    const json labels_a{
+        {"gpu", "0"}, {"UUID", "GPU-aaaa"}, {"modelName", "NVIDIA A100"}, {"instance", "n1:9400"}};
     json result = json::array();
     result.push_back({{"metric", with_name(labels_a, "DCGM_FI_DEV_POWER_USAGE")}, {"values", power}});
     result.push_back({{"metric", with_name(labels_a, "gpuopt_graphics_clock_mhz")}, {"values", clock}});
-    result.push_back({{"metric", {{"__name__", "DCGM_FI_DEV_POWER_USAGE"}, {"gpu", "1"}, {"instance", "n2:9400"}}},
-                      {"values", other}});
+    result.push_back(
+        {{"metric", {{"__name__", "DCGM_FI_DEV_POWER_USAGE"}, {"gpu", "1"}, {"instance", "n2:9400"}}},
+         {"values", other}});
     result.push_back({{"metric", with_name(labels_a, "DCGM_FI_DEV_XID_ERRORS")}, {"values", xid}});
     const json body{{"status", "success"}, {"data", {{"resultType", "matrix"}, {"result", result}}}};
     return server::json_response(200, body.dump());
@@ -99,9 +103,8 @@ class PrometheusImport : public ::testing::Test {
 
 TEST_F(PrometheusImport, ChunksMapsAndStores) {
   std::vector<std::pair<int, int>> progress;
-  const auto r = import_prometheus(store_, options(25'000'000), [&](int done, int total) {
-    progress.emplace_back(done, total);
-  });
+  const auto r = import_prometheus(store_, options(25'000'000),
+                                   [&](int done, int total) { progress.emplace_back(done, total); });
   // 25001 points per series at 1 s: chunks of at most 11000 points.
   const auto requests = prom_.requests();
   ASSERT_EQ(requests.size(), 3U);

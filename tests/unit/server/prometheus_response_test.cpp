@@ -28,7 +28,8 @@ TEST(PrometheusAnswer, ParsesVector) {
 }
 
 TEST(PrometheusAnswer, ErrorAnswerCarriesPrometheusMessage) {
-  const std::string body = R"({"status":"error","errorType":"bad_data","error":"parse error at char 3: unexpected"})";
+  const std::string body =
+      R"({"status":"error","errorType":"bad_data","error":"parse error at char 3: unexpected"})";
   try {
     parse_prometheus_answer(body, "http://prom:9090/api/v1/query_range");
     FAIL() << "no throw";
@@ -39,12 +40,14 @@ TEST(PrometheusAnswer, ErrorAnswerCarriesPrometheusMessage) {
 }
 
 TEST(PrometheusAnswer, MalformedAnswersThrowRemoteError) {
-  for (const char* body : {"", "<html>", "[]", R"({"status":"success"})",
-                           R"({"status":"success","data":{"resultType":"scalar","result":[]}})",
-                           R"({"status":"success","data":{"resultType":"matrix","result":[{"values":[]}]}})",
-                           R"({"status":"success","data":{"resultType":"matrix","result":[{"metric":{},"values":[[1,"abc"]]}]}})",
-                           R"({"status":"success","data":{"resultType":"matrix","result":[{"metric":{},"values":[[1]]}]}})",
-                           R"({"status":"success","data":{"resultType":"matrix","result":[{"metric":{},"values":[["x","1"]]}]}})"}) {
+  for (
+      const char* body :
+      {"", "<html>", "[]", R"({"status":"success"})",
+       R"({"status":"success","data":{"resultType":"scalar","result":[]}})",
+       R"({"status":"success","data":{"resultType":"matrix","result":[{"values":[]}]}})",
+       R"({"status":"success","data":{"resultType":"matrix","result":[{"metric":{},"values":[[1,"abc"]]}]}})",
+       R"({"status":"success","data":{"resultType":"matrix","result":[{"metric":{},"values":[[1]]}]}})",
+       R"({"status":"success","data":{"resultType":"matrix","result":[{"metric":{},"values":[["x","1"]]}]}})"}) {
     EXPECT_THROW(parse_prometheus_answer(body, "w"), RemoteError) << body;
   }
 }
@@ -61,7 +64,8 @@ TEST(PrometheusSeries, NamesMapBackToMetrics) {
 }
 
 TEST(PrometheusSeries, DeviceIdentity) {
-  DeviceInfo d = device_from_labels({{"UUID", "GPU-1"}, {"gpu", "3"}, {"modelName", "NVIDIA A10"}, {"instance", "n:9400"}});
+  DeviceInfo d = device_from_labels(
+      {{"UUID", "GPU-1"}, {"gpu", "3"}, {"modelName", "NVIDIA A10"}, {"instance", "n:9400"}});
   EXPECT_EQ(d.uuid, "GPU-1");
   EXPECT_EQ(d.index, 3);
   EXPECT_EQ(d.name, "NVIDIA A10");

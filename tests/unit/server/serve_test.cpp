@@ -40,7 +40,8 @@ class ServeThread {
   ServeThread(const ServeThread&) = delete;
   ServeThread& operator=(const ServeThread&) = delete;
 
-  server::HttpGetResult get(const std::string& path, const std::multimap<std::string, std::string>& params = {}) {
+  server::HttpGetResult get(const std::string& path,
+                            const std::multimap<std::string, std::string>& params = {}) {
     return server::http_get(url_, path, params, 2s);
   }
 
@@ -102,7 +103,8 @@ TEST(Serve, SimulatedGpusEndToEnd) {
 
     const auto index = serve.get("/");
     EXPECT_NE(index.body.find("/api/v1/samples"), std::string::npos);
-    EXPECT_NE(serve.get("/metrics").body.find("gpuopt_http_requests_total{path=\"/healthz\"}"), std::string::npos);
+    EXPECT_NE(serve.get("/metrics").body.find("gpuopt_http_requests_total{path=\"/healthz\"}"),
+              std::string::npos);
   }
   // Stopping flushed everything the sampler took.
   const Store store = Store::open(db, Store::Mode::read_only);

@@ -44,34 +44,55 @@ inline bool response_complete(const std::string& response) {
   return response.size() >= end + 4 + length;
 }
 
-// Sends `request` verbatim to 127.0.0.1:port and returns the response: everything read until
-// it is complete (by Content-Length), the server closes, or `timeout_ms` pass. Empty if the
-// connection failed. The write side stays open: httplib drops half-closed connections unanswered.
-inline std::string raw_http(int port, const std::string& request, int timeout_ms = 3000) {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return "";
-  timeval timeout{timeout_ms / 1000, (timeout_ms % 1000) * 1000};
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<std::uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  std::string response;
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0) {
+// A client connection to 127.0.0.1:port that sends bytes verbatim. The write side stays open:
+// httplib drops half-closed connections unanswered.
+class RawConnection {
+ public:
+  explicit RawConnection(int port, int timeout_ms = 3000) : fd_(socket(AF_INET, SOCK_STREAM, 0)) {
+    if (fd_ < 0) return;
+    timeval timeout{timeout_ms / 1000, (timeout_ms % 1000) * 1000};
+    setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<std::uint16_t>(port));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+      close(fd_);
+      fd_ = -1;
+    }
+  }
+  ~RawConnection() {
+    if (fd_ >= 0) close(fd_);
+  }
+  RawConnection(const RawConnection&) = delete;
+  RawConnection& operator=(const RawConnection&) = delete;
+
+  // Sends `request` and returns what comes back until one response is complete (by
+  // Content-Length), the server closes, or the timeout passes. Empty if nothing came.
+  std::string exchange(const std::string& request) {
+    if (fd_ < 0) return "";
     std::size_t sent = 0;
     while (sent < request.size()) {
-      const ssize_t n = send(fd, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
+      const ssize_t n = send(fd_, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
       if (n <= 0) break;
       sent += static_cast<std::size_t>(n);
     }
+    std::string response;
     char buffer[4096];
     ssize_t n = 0;
-    while (!response_complete(response) && (n = recv(fd, buffer, sizeof(buffer), 0)) > 0) {
+    while (!response_complete(response) && (n = recv(fd_, buffer, sizeof(buffer), 0)) > 0) {
       response.append(buffer, static_cast<std::size_t>(n));
     }
+    return response;
   }
-  close(fd);
-  return response;
+
+ private:
+  int fd_;
+};
+
+// One request on a fresh connection (see RawConnection::exchange).
+inline std::string raw_http(int port, const std::string& request, int timeout_ms = 3000) {
+  return RawConnection(port, timeout_ms).exchange(request);
 }
 
 // The status code of a raw HTTP/1.1 response ("HTTP/1.1 404 Not Found" -> 404), 0 if none.

@@ -136,6 +136,77 @@ TEST_F(StoreAppendTest, UnknownDeviceIdWritesNothing) {
   EXPECT_TRUE(store_->samples(ids_[0], 0, kT0 * 2).empty());
 }
 
+// Batches that fill whole multi-row statements and leave tails of every size, with metric sets
+// that differ between samples: each value comes back exactly and absent metrics stay absent.
+TEST_F(StoreAppendTest, BatchSizesAroundStatementRowsRoundTrip) {
+  EpochMs start_ms = kT0;
+  std::int64_t stored = 0;
+  for (const int count : {1, 2, 63, 64, 65, 127, 128, 129, 200}) {
+    std::vector<Sample> samples;
+    for (int i = 0; i < count; ++i) {
+      Sample s = make_sample(0, start_ms + i * 100LL, {{Metric::power_w, 100.25 + i}});
+      if (i % 3 == 0) s.values.set(Metric::temperature_c, 40.0 + i);
+      if (i % 7 == 1) s.values.set(Metric::throttle_reasons, 4);
+      samples.push_back(s);
+    }
+    append(samples);
+    stored += count;
+    const auto back = store_->samples(ids_[0], start_ms, start_ms + count * 100LL);
+    ASSERT_EQ(back.size(), samples.size()) << count << " samples";
+    for (std::size_t i = 0; i < back.size(); ++i) {
+      EXPECT_EQ(back[i].time_ms, samples[i].time_ms) << count << " samples, #" << i;
+      EXPECT_EQ(back[i].values, samples[i].values) << count << " samples, #" << i;
+    }
+    EXPECT_EQ(store_->devices().at(0).sample_count, stored);
+    start_ms += 3'600'000;
+  }
+}
+
+TEST_F(StoreAppendTest, UnorderedInterleavedBatchIsStoredInTimeOrder) {
+  append({make_sample(0, kT0 + 3000, {{Metric::power_w, 30}}),
+          make_sample(1, kT0 + 2000, {{Metric::power_w, 7}}),
+          make_sample(0, kT0 + 1000, {{Metric::power_w, 10}}),
+          make_sample(1, kT0 + 1000, {{Metric::power_w, 5}}),
+          make_sample(0, kT0 + 2000, {{Metric::power_w, 20}})});
+  const auto gpu0 = store_->query({ids_[0], Metric::power_w, kT0, kT0 + 60'000});
+  ASSERT_EQ(gpu0.size(), 3U);
+  EXPECT_EQ(gpu0[0].value, 10);
+  EXPECT_EQ(gpu0[2].time_ms, kT0 + 3000);
+  EXPECT_EQ(minute(Metric::power_w, Aggregation::last).at(0).value, 30);
+  EXPECT_EQ(minute(Metric::power_w, Aggregation::mean).at(0).value, 20);
+  const auto devices = store_->devices();
+  EXPECT_EQ(devices.at(0).sample_count, 3);
+  EXPECT_EQ(devices.at(1).sample_count, 2);
+}
+
+TEST_F(StoreAppendTest, BatchMixingOlderAndNewerSamplesCountsEachOnce) {
+  append({make_sample(0, kT0 + 1000, {{Metric::power_w, 10}}),
+          make_sample(0, kT0 + 2000, {{Metric::power_w, 20}}),
+          make_sample(0, kT0 + 3000, {{Metric::power_w, 30}})});
+  // A replacement, a late new sample, and one newer than everything stored.
+  append({make_sample(0, kT0 + 2000, {{Metric::power_w, 25}}),
+          make_sample(0, kT0 + 2500, {{Metric::power_w, 5}}),
+          make_sample(0, kT0 + 4000, {{Metric::power_w, 40}})});
+  EXPECT_EQ(store_->devices().at(0).sample_count, 5);
+  EXPECT_EQ(minute(Metric::power_w, Aggregation::mean).at(0).value, 22);
+  EXPECT_EQ(minute(Metric::power_w, Aggregation::min).at(0).value, 5);
+  EXPECT_EQ(minute(Metric::power_w, Aggregation::last).at(0).value, 40);
+}
+
+TEST_F(StoreAppendTest, TwoGpuIndicesNamingOneDeviceShareItsRows) {
+  const std::vector<DeviceId> ids{ids_[0], ids_[0]};
+  const std::vector<Sample> samples{make_sample(0, kT0 + 1000, {{Metric::power_w, 1}}),
+                                    make_sample(1, kT0 + 2000, {{Metric::power_w, 2}}),
+                                    make_sample(1, kT0 + 1000, {{Metric::power_w, 3}})};
+  store_->append(ids, samples);
+  const auto raw = store_->query({ids_[0], Metric::power_w, kT0, kT0 + 60'000});
+  ASSERT_EQ(raw.size(), 2U);
+  EXPECT_EQ(raw[0].value, 3);  // the later of the two samples for the same time
+  EXPECT_EQ(raw[1].value, 2);
+  EXPECT_EQ(store_->devices().at(0).sample_count, 2);
+  EXPECT_EQ(minute(Metric::power_w, Aggregation::mean).at(0).value, 2.5);
+}
+
 TEST_F(StoreAppendTest, LargeBatchIsStoredWithRollups) {
   constexpr int kPerGpu = 50'000;  // 100k samples, 10 Hz
   std::vector<Sample> samples;

@@ -40,6 +40,8 @@ TEST_F(StoreOpenTest, CreatesIdentifiedWalStore) {
   EXPECT_EQ(db.pragma_int("application_id"), store::kApplicationId);
   EXPECT_EQ(db.pragma_int("user_version"), store::kSchemaVersion);
   EXPECT_EQ(db.pragma_text("journal_mode"), "wal");
+  // Set before the switch to WAL writes the first page; later it would be ignored.
+  EXPECT_EQ(db.pragma_int("page_size"), 8192);
 }
 
 TEST_F(StoreOpenTest, SamplesColumnsFollowMetricOrder) {
