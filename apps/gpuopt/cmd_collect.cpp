@@ -16,7 +16,7 @@
 #include "gpuopt/telemetry.hpp"
 #include "gpuopt/time.hpp"
 #include "gpuopt/units.hpp"
-#include "store/store_sink.hpp"
+#include "gpuopt/store_sink.hpp"
 
 namespace gpuopt::cli {
 namespace {

@@ -3,12 +3,16 @@
 #include <exception>
 
 #include <CLI/CLI.hpp>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
 
 #include "commands.hpp"
 #include "gpuopt/error.hpp"
 
 int main(int argc, char** argv) {
   using namespace gpuopt;
+  // Warnings of the library (replay, serve) go to stderr; stdout carries only command output.
+  spdlog::set_default_logger(spdlog::stderr_color_mt("gpuopt"));
   CLI::App app{"gpuopt: GPU telemetry, memory prediction and power optimization"};
   app.name("gpuopt");
   app.require_subcommand(0, 1);

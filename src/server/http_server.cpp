@@ -161,7 +161,7 @@ int HttpServer::bind(const std::string& host, int port) {
   }
   throw UsageError(fmt::format("cannot listen on {}:{}: {}", host, port,
                                error != 0 ? std::error_code(error, std::generic_category()).message()
-                                          : "not an address of this machine"));
+                                          : "unknown host, or not an address of this machine"));
 }
 
 void HttpServer::start() {

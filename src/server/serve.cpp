@@ -15,7 +15,7 @@
 #include "http_server.hpp"
 #include "live_state.hpp"
 #include "sampler_adapters.hpp"
-#include "store/store_sink.hpp"
+#include "gpuopt/store_sink.hpp"
 
 namespace gpuopt {
 namespace {
@@ -123,7 +123,9 @@ void run_serve(TelemetrySource& source, const ServeOptions& options, const std::
   {
     const SamplerThread sampler(timed_source, sinks, options.sampler, state);
     http.start();
-    if (on_listening) on_listening(fmt::format("http://{}:{}", options.host, port));
+    const bool ipv6 = options.host.find(':') != std::string::npos;
+    const std::string host = ipv6 ? "[" + options.host + "]" : options.host;
+    if (on_listening) on_listening(fmt::format("http://{}:{}", host, port));
     wait_for_stop(options, stop, state);
   }
   http.stop();

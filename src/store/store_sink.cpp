@@ -1,4 +1,4 @@
-#include "store_sink.hpp"
+#include "gpuopt/store_sink.hpp"
 
 #include <unistd.h>
 
@@ -18,6 +18,12 @@ void StoreSink::on_start(const SourceInfo& source, const std::vector<DeviceInfo>
 
 void StoreSink::on_samples(std::span<const Sample> samples) {
   pending_.insert(pending_.end(), samples.begin(), samples.end());
+  if (pending_.size() > kMaxPendingSamples) {
+    // Drop a tenth at once so that a store failing for long does not shift the buffer every round.
+    const std::size_t excess = pending_.size() - kMaxPendingSamples * 9 / 10;
+    pending_.erase(pending_.begin(), pending_.begin() + static_cast<std::ptrdiff_t>(excess));
+    samples_dropped_ += excess;
+  }
 }
 
 void StoreSink::flush() {

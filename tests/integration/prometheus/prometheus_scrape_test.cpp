@@ -12,7 +12,6 @@
 
 #include <cstdlib>
 #include <fstream>
-#include <future>
 #include <sstream>
 #include <thread>
 
@@ -23,6 +22,7 @@
 #include "gpuopt/telemetry.hpp"
 #include "http_client.hpp"
 #include "prometheus_response.hpp"
+#include "serve_thread.hpp"
 #include "server_test_util.hpp"
 
 extern char** environ;
@@ -121,35 +121,6 @@ class PrometheusProcess {
   bool reaped_ = false;
 };
 
-// run_serve on a thread (any free port), stopped and joined on destruction.
-class ServeThread {
- public:
-  ServeThread(TelemetrySource& source, const ServeOptions& options) {
-    std::promise<std::string> listening;
-    auto url = listening.get_future();
-    thread_ = std::thread([this, &source, options, p = std::move(listening)]() mutable {
-      try {
-        run_serve(source, options, stop_, [&p](const std::string& u) { p.set_value(u); });
-      } catch (...) {
-        p.set_exception(std::current_exception());
-      }
-    });
-    url_ = url.get();
-  }
-  ~ServeThread() {
-    stop_ = true;
-    thread_.join();
-  }
-  ServeThread(const ServeThread&) = delete;
-  ServeThread& operator=(const ServeThread&) = delete;
-  int port() const { return server::parse_http_url(url_).port; }
-
- private:
-  std::atomic<bool> stop_{false};
-  std::thread thread_;
-  std::string url_;
-};
-
 // Polls an instant query until it returns `series` series or `timeout` passes.
 std::vector<server::PromSeries> wait_for_series(const server::HttpUrl& prom, const std::string& query,
                                                 std::size_t series, std::chrono::seconds timeout) {
@@ -190,7 +161,7 @@ TEST(PrometheusScrape, DcgmCompatibleSeriesRoundTrip) {
   serve_options.port = 0;
   serve_options.sampler.interval = 200ms;
   serve_options.hostname = "itest-host";
-  const ServeThread serve(*source, serve_options);
+  const test::ServeThread serve(*source, serve_options);
 
   const int prom_port = free_port();
   PrometheusProcess prometheus(dir.path(), prom_port, serve.port());

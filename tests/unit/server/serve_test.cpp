@@ -2,7 +2,6 @@
 
 #include <gtest/gtest.h>
 
-#include <future>
 #include <thread>
 
 #include <nlohmann/json.hpp>
@@ -10,6 +9,7 @@
 #include "gpuopt/error.hpp"
 #include "http_client.hpp"
 #include "http_server.hpp"
+#include "serve_thread.hpp"
 #include "server_test_util.hpp"
 
 namespace gpuopt {
@@ -18,51 +18,7 @@ namespace {
 using namespace std::chrono_literals;
 using nlohmann::json;
 
-// run_serve on its own thread, stopped (and joined) on destruction.
-class ServeThread {
- public:
-  ServeThread(TelemetrySource& source, ServeOptions options) {
-    std::promise<std::string> listening;
-    url_future_ = listening.get_future();
-    thread_ = std::thread([this, &source, options, p = std::move(listening)]() mutable {
-      try {
-        run_serve(source, options, stop_, [&p](const std::string& url) { p.set_value(url); });
-      } catch (...) {
-        p.set_exception(std::current_exception());
-      }
-    });
-    url_ = server::parse_http_url(url_future_.get());
-  }
-  ~ServeThread() {
-    stop_ = true;
-    thread_.join();
-  }
-  ServeThread(const ServeThread&) = delete;
-  ServeThread& operator=(const ServeThread&) = delete;
-
-  server::HttpGetResult get(const std::string& path,
-                            const std::multimap<std::string, std::string>& params = {}) {
-    return server::http_get(url_, path, params, 2s);
-  }
-
-  // Polls `path` until it answers `status` with `text` in the body (or 5 s pass).
-  server::HttpGetResult wait_for(const std::string& path, int status, const std::string& text = "") {
-    const auto deadline = std::chrono::steady_clock::now() + 5s;
-    server::HttpGetResult r = get(path);
-    while ((r.status != status || r.body.find(text) == std::string::npos) &&
-           std::chrono::steady_clock::now() < deadline) {
-      std::this_thread::sleep_for(50ms);
-      r = get(path);
-    }
-    return r;
-  }
-
- private:
-  std::atomic<bool> stop_{false};
-  std::future<std::string> url_future_;
-  std::thread thread_;
-  server::HttpUrl url_;
-};
+using test::ServeThread;
 
 ServeOptions test_options(const std::string& store_path) {
   ServeOptions o;

@@ -7,7 +7,7 @@
 #include "gpuopt/error.hpp"
 #include "gpuopt/sampler.hpp"
 #include "gpuopt/telemetry.hpp"
-#include "store/store_sink.hpp"
+#include "gpuopt/store_sink.hpp"
 #include "store_test_support.hpp"
 
 namespace gpuopt::test {
@@ -99,6 +99,25 @@ TEST_F(StoreSinkTest, StoresEverySampleOfASamplerRun) {
   }
   EXPECT_EQ(stored, static_cast<std::int64_t>(stats.samples));
   EXPECT_GE(stats.samples, 2u * 8u);
+}
+
+TEST_F(StoreSinkTest, BoundsTheBufferByDroppingTheOldestSamples) {
+  Store store = Store::open(path());
+  StoreSink sink(store);
+  sink.on_start(source_named("sim"), {make_device(0, "sim-0")});
+  constexpr std::size_t kTotal = StoreSink::kMaxPendingSamples + 5;
+  std::vector<Sample> round(1);
+  for (std::size_t i = 0; i < kTotal; ++i) {
+    round[0] = make_sample(0, kT0 + static_cast<EpochMs>(i), {{Metric::power_w, 100}});
+    sink.on_samples(round);
+  }
+  sink.flush();
+  EXPECT_GT(sink.samples_dropped(), 0u);
+  EXPECT_LE(sink.samples_written(), StoreSink::kMaxPendingSamples);
+  EXPECT_EQ(sink.samples_written() + sink.samples_dropped(), kTotal);
+  const StoredDevice d = store.find_device("0");
+  EXPECT_EQ(d.first_ms, kT0 + static_cast<EpochMs>(sink.samples_dropped()));
+  EXPECT_EQ(d.last_ms, kT0 + static_cast<EpochMs>(kTotal - 1));
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 // `gpuopt serve`).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -17,11 +18,14 @@ namespace gpuopt {
 std::string live_origin(const SourceInfo& source);
 
 // on_start registers the source's devices under live_origin(source); rounds are buffered and written with
-// one Store::append per flush(). A flush that fails throws the store's StoreError and keeps
-// the buffer, so a later flush may write it. Like the store, not thread-safe: use it from the
-// sampler's thread only.
+// one Store::append per flush(). A flush that fails throws the store's error and keeps the
+// buffer, so a later flush may write it (a full disk, a locked file); while the store keeps
+// failing, the buffer holds at most kMaxPendingSamples, dropping the oldest tenth beyond that.
+// Like the store, not thread-safe: use it from the sampler's thread only.
 class StoreSink final : public SampleSink {
  public:
+  static constexpr std::size_t kMaxPendingSamples = 200000;
+
   // `store` must outlive the sink.
   explicit StoreSink(Store& store) : store_(&store) {}
 
@@ -32,12 +36,14 @@ class StoreSink final : public SampleSink {
   // Store ids of the source's devices, in device index order (empty before on_start).
   const std::vector<DeviceId>& device_ids() const { return device_ids_; }
   std::uint64_t samples_written() const { return samples_written_; }
+  std::uint64_t samples_dropped() const { return samples_dropped_; }
 
  private:
   Store* store_;
   std::vector<DeviceId> device_ids_;
   std::vector<Sample> pending_;
   std::uint64_t samples_written_ = 0;
+  std::uint64_t samples_dropped_ = 0;
 };
 
 }  // namespace gpuopt
