@@ -140,7 +140,8 @@ int main(int argc, char** argv) {
     remove_database(gpuopt_db);
     gpuopt_s = std::min(gpuopt_s, seconds_of([&] { rows = gpuopt_import(trace, gpus, gpuopt_db); }));
     remove_database(sqlite_db);
-    sqlite_s = std::min(sqlite_s, seconds_of([&] { sqlite_ok = sqlite3_import(trace, sqlite_db) && sqlite_ok; }));
+    sqlite_s =
+        std::min(sqlite_s, seconds_of([&] { sqlite_ok = sqlite3_import(trace, sqlite_db) && sqlite_ok; }));
   }
   const std::size_t sqlite_rows = data_lines(trace);
   fs::remove_all(work);

@@ -40,16 +40,19 @@ std::string resolve_db_path(const GlobalOptions& global) {
   if (!parent.empty()) {
     std::error_code ec;
     std::filesystem::create_directories(parent, ec);
-    if (ec) throw StoreError(fmt::format("{}: cannot create directory {}: {}", path, parent.string(), ec.message()));
+    if (ec)
+      throw StoreError(
+          fmt::format("{}: cannot create directory {}: {}", path, parent.string(), ec.message()));
   }
   return path;
 }
 
 void add_source_options(CLI::App& cmd, SourceArgs& args) {
-  cmd.add_option("-s,--source", args.spec,
-                 "Where readings come from: nvml (the NVIDIA driver), sim[:N] (N simulated A100 GPUs, labelled "
-                 "simulated), replay:FILE (an nvidia-smi CSV trace), auto (nvml when a driver is present, "
-                 "else sim)")
+  cmd.add_option(
+         "-s,--source", args.spec,
+         "Where readings come from: nvml (the NVIDIA driver), sim[:N] (N simulated A100 GPUs, labelled "
+         "simulated), replay:FILE (an nvidia-smi CSV trace), auto (nvml when a driver is present, "
+         "else sim)")
       ->capture_default_str();
   cmd.add_option("--gpus", args.gpus,
                  "sim: number of simulated GPUs (0 = 1); replay: GPUs interleaved in a trace without an "

@@ -13,10 +13,10 @@
 #include "gpuopt/error.hpp"
 #include "gpuopt/sampler.hpp"
 #include "gpuopt/store.hpp"
+#include "gpuopt/store_sink.hpp"
 #include "gpuopt/telemetry.hpp"
 #include "gpuopt/time.hpp"
 #include "gpuopt/units.hpp"
-#include "gpuopt/store_sink.hpp"
 
 namespace gpuopt::cli {
 namespace {

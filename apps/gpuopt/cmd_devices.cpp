@@ -37,7 +37,9 @@ std::string reading_line(const Sample& s) {
   return line;
 }
 
-nlohmann::json optional_json(const std::optional<double>& v) { return v ? nlohmann::json(*v) : nlohmann::json(); }
+nlohmann::json optional_json(const std::optional<double>& v) {
+  return v ? nlohmann::json(*v) : nlohmann::json();
+}
 
 nlohmann::json device_json(const DeviceInfo& d, const Sample* reading) {
   nlohmann::json j{{"index", d.index},

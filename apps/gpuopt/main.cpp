@@ -2,9 +2,9 @@
 #include <cstdio>
 #include <exception>
 
-#include <CLI/CLI.hpp>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
 
 #include "commands.hpp"
 #include "gpuopt/error.hpp"
@@ -19,8 +19,10 @@ int main(int argc, char** argv) {
   cli::GlobalOptions global;
   bool show_version = false;
   app.add_flag("-V,--version", show_version, "Print the version and the available backends");
-  app.add_option("--db", global.db_path, "Sample store (SQLite file); default $GPUOPT_DB or ~/.local/share/gpuopt/gpuopt.db");
-  app.add_option("--nvml-lib", global.nvml_library, "Path of libnvidia-ml.so to load instead of the driver's");
+  app.add_option("--db", global.db_path,
+                 "Sample store (SQLite file); default $GPUOPT_DB or ~/.local/share/gpuopt/gpuopt.db");
+  app.add_option("--nvml-lib", global.nvml_library,
+                 "Path of libnvidia-ml.so to load instead of the driver's");
   app.add_flag("-q,--quiet", global.quiet, "No progress bars or notices");
 
   cli::register_devices(app, global);

@@ -38,8 +38,8 @@ struct SamplerStats {
   std::uint64_t rounds = 0;
   std::uint64_t samples = 0;
   std::uint64_t errors = 0;
-  std::uint64_t overruns = 0;       // rounds that started late because a read took too long
-  double read_cpu_seconds = 0;      // CPU time spent inside source.read()
+  std::uint64_t overruns = 0;   // rounds that started late because a read took too long
+  double read_cpu_seconds = 0;  // CPU time spent inside source.read()
 };
 
 // Runs until `stop` becomes true, the duration elapses or a finite source finishes; then

@@ -32,9 +32,9 @@ struct Event {
   std::int64_t id = 0;  // assigned by the store
   EpochMs time_ms = 0;
   std::optional<DeviceId> device;
-  std::string kind;      // "import", "collect.start", "anomaly.power_collapse", "control.set_power_limit", ...
-  std::string severity;  // "info", "warning", "error"
-  std::string message;   // one line for people
+  std::string kind;  // "import", "collect.start", "anomaly.power_collapse", "control.set_power_limit", ...
+  std::string severity;             // "info", "warning", "error"
+  std::string message;              // one line for people
   std::string details_json = "{}";  // machine-readable details
 };
 
@@ -43,8 +43,8 @@ enum class Aggregation { mean, min, max, last };
 struct SeriesQuery {
   DeviceId device = 0;
   Metric metric = Metric::power_w;
-  EpochMs from_ms = 0;  // inclusive
-  EpochMs to_ms = 0;    // exclusive
+  EpochMs from_ms = 0;                // inclusive
+  EpochMs to_ms = 0;                  // exclusive
   std::chrono::milliseconds step{0};  // 0 = raw samples; else one point per step-aligned bucket
   Aggregation aggregation = Aggregation::mean;
 };

@@ -17,8 +17,7 @@ std::string compose(const std::string& file, std::size_t line, const std::string
 
 }  // namespace
 
-ParseError::ParseError(std::string file, std::size_t line, std::string field,
-                       const std::string& reason)
+ParseError::ParseError(std::string file, std::size_t line, std::string field, const std::string& reason)
     : Error(compose(file, line, field, reason)),
       file_(std::move(file)),
       line_(line),

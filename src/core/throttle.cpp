@@ -15,10 +15,8 @@ const std::vector<ThrottleReasonInfo>& all_throttle_reasons() {
       {sync_boost, "sync_boost", "clocks_event_reasons.sync_boost"},
       {sw_thermal_slowdown, "sw_thermal_slowdown", "clocks_event_reasons.sw_thermal_slowdown"},
       {hw_thermal_slowdown, "hw_thermal_slowdown", "clocks_event_reasons.hw_thermal_slowdown"},
-      {hw_power_brake_slowdown, "hw_power_brake_slowdown",
-       "clocks_event_reasons.hw_power_brake_slowdown"},
-      {display_clock_setting, "display_clock_setting",
-       "clocks_event_reasons.display_clock_setting"},
+      {hw_power_brake_slowdown, "hw_power_brake_slowdown", "clocks_event_reasons.hw_power_brake_slowdown"},
+      {display_clock_setting, "display_clock_setting", "clocks_event_reasons.display_clock_setting"},
   };
   return reasons;
 }

@@ -54,9 +54,8 @@ std::optional<EpochMs> parse_timestamp(std::string_view text) {
   while (!text.empty() && text.back() == ' ') text.remove_suffix(1);
   if (!text.empty() && text.back() == 'Z') text.remove_suffix(1);
   int y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0;
-  if (text.size() < 19 || !read_int(text, 0, 4, y) || !read_int(text, 5, 2, mo) ||
-      !read_int(text, 8, 2, d) || !read_int(text, 11, 2, h) || !read_int(text, 14, 2, mi) ||
-      !read_int(text, 17, 2, s)) {
+  if (text.size() < 19 || !read_int(text, 0, 4, y) || !read_int(text, 5, 2, mo) || !read_int(text, 8, 2, d) ||
+      !read_int(text, 11, 2, h) || !read_int(text, 14, 2, mi) || !read_int(text, 17, 2, s)) {
     return std::nullopt;
   }
   const char sep1 = text[4];

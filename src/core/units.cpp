@@ -77,11 +77,19 @@ double parse_clock_mhz(std::string_view text) {
 }
 
 std::uint64_t parse_size_bytes(std::string_view text) {
-  static constexpr std::pair<std::string_view, double> kUnits[] = {
-      {"", 1.0},          {"B", 1.0},           {"KiB", 1024.0},     {"MiB", 1048576.0},
-      {"GiB", 1073741824.0}, {"TiB", 1099511627776.0}, {"KB", 1e3}, {"kB", 1e3},
-      {"MB", 1e6},        {"GB", 1e9},          {"TB", 1e12}};
-  return static_cast<std::uint64_t>(std::llround(scaled(text, "size", kUnits, "B, KiB, MiB, GiB, TiB, KB, MB, GB or TB")));
+  static constexpr std::pair<std::string_view, double> kUnits[] = {{"", 1.0},
+                                                                   {"B", 1.0},
+                                                                   {"KiB", 1024.0},
+                                                                   {"MiB", 1048576.0},
+                                                                   {"GiB", 1073741824.0},
+                                                                   {"TiB", 1099511627776.0},
+                                                                   {"KB", 1e3},
+                                                                   {"kB", 1e3},
+                                                                   {"MB", 1e6},
+                                                                   {"GB", 1e9},
+                                                                   {"TB", 1e12}};
+  return static_cast<std::uint64_t>(
+      std::llround(scaled(text, "size", kUnits, "B, KiB, MiB, GiB, TiB, KB, MB, GB or TB")));
 }
 
 HostPort parse_host_port(std::string_view text) {

@@ -12,10 +12,10 @@
 #include "agent_routes.hpp"
 #include "gpuopt/error.hpp"
 #include "gpuopt/server.hpp"
+#include "gpuopt/store_sink.hpp"
 #include "http_server.hpp"
 #include "live_state.hpp"
 #include "sampler_adapters.hpp"
-#include "gpuopt/store_sink.hpp"
 
 namespace gpuopt {
 namespace {

@@ -103,7 +103,8 @@ struct RunResult {
 };
 
 RunResult run_gpuopt(const std::vector<std::string>& env, const std::string& args, const fs::path& tmp) {
-  std::string cmd = "cd '" + tmp.string() + "' && env -u GPUOPT_NVML_LIBRARY GPUOPT_DB='" + (tmp / "default.db").string() + "'";
+  std::string cmd = "cd '" + tmp.string() + "' && env -u GPUOPT_NVML_LIBRARY GPUOPT_DB='" +
+                    (tmp / "default.db").string() + "'";
   for (const auto& e : env) cmd += " '" + substitute(e, tmp) + "'";
   cmd += std::string(" '") + GPUOPT_BIN + "' " + substitute(args, tmp);
   cmd += " >'" + (tmp / "stdout").string() + "' 2>'" + (tmp / "stderr").string() + "' </dev/null";
@@ -145,7 +146,8 @@ TEST_P(CliGolden, MatchesExpectedOutput) {
     if (gpuopt::test::data_required()) FAIL() << "GPUOPT_REQUIRE_DATA=1 but the data directory is missing";
     GTEST_SKIP() << "measured data not found: set GPUOPT_DATA_DIR to ../shared/data";
   }
-  const fs::path tmp = fs::temp_directory_path() / ("gpuopt-cli-" + path.stem().string() + "-" + std::to_string(::getpid()));
+  const fs::path tmp =
+      fs::temp_directory_path() / ("gpuopt-cli-" + path.stem().string() + "-" + std::to_string(::getpid()));
   fs::remove_all(tmp);
   fs::create_directories(tmp);
   for (const auto& s : c.setup) {
@@ -172,13 +174,12 @@ std::vector<fs::path> all_cases() {
   return cases;
 }
 
-INSTANTIATE_TEST_SUITE_P(Cases, CliGolden, ::testing::ValuesIn(all_cases()),
-                         [](const auto& info) {
-                           std::string name = info.param.stem().string();
-                           for (char& ch : name) {
-                             if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
-                           }
-                           return name;
-                         });
+INSTANTIATE_TEST_SUITE_P(Cases, CliGolden, ::testing::ValuesIn(all_cases()), [](const auto& info) {
+  std::string name = info.param.stem().string();
+  for (char& ch : name) {
+    if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
+  }
+  return name;
+});
 
 }  // namespace

@@ -31,12 +31,12 @@ inline bool data_required() {
 
 // In a test body: binds `dir` to the data directory, or skips the test with a clear message
 // (fails instead when GPUOPT_REQUIRE_DATA=1, as CI sets it).
-#define GPUOPT_DATA_DIR_OR_SKIP(dir)                                                        \
-  const auto dir##_opt = ::gpuopt::test::data_dir();                                         \
-  if (!dir##_opt) {                                                                          \
-    if (::gpuopt::test::data_required()) {                                                   \
+#define GPUOPT_DATA_DIR_OR_SKIP(dir)                                                             \
+  const auto dir##_opt = ::gpuopt::test::data_dir();                                             \
+  if (!dir##_opt) {                                                                              \
+    if (::gpuopt::test::data_required()) {                                                       \
       FAIL() << "GPUOPT_REQUIRE_DATA=1 but the data directory is missing (set GPUOPT_DATA_DIR)"; \
-    }                                                                                        \
-    GTEST_SKIP() << "measured data not found: set GPUOPT_DATA_DIR to ../shared/data";          \
-  }                                                                                          \
+    }                                                                                            \
+    GTEST_SKIP() << "measured data not found: set GPUOPT_DATA_DIR to ../shared/data";            \
+  }                                                                                              \
   const std::filesystem::path dir = *dir##_opt

@@ -119,7 +119,8 @@ INSTANTIATE_TEST_SUITE_P(
             "LIB_RM_VERSION_MISMATCH",
             "nvmlInit: NVML library and kernel driver versions differ (NVML_ERROR_LIB_RM_VERSION_MISMATCH): "
             "reload the nvidia kernel module or reboot after a driver update"},
-        InitCase{"TIMEOUT", "nvmlInit: Timeout (NVML_ERROR_TIMEOUT)"}));
+        InitCase{"TIMEOUT", "nvmlInit: Timeout (NVML_ERROR_TIMEOUT)"}),
+    [](const ::testing::TestParamInfo<InitCase>& info) { return std::string(info.param.code); });
 
 TEST(NvmlProbe, ReportsAWorkingLibrary) {
   fake_nvml::FakeNvml fake(FAKE_NVML_PATH);

@@ -15,8 +15,10 @@ TEST(Throttle, DecodesKnownAndUnknownBits) {
 }
 
 TEST(Throttle, MapsBothNvidiaSmiSpellings) {
-  EXPECT_EQ(throttle_reason_from_smi_field("clocks_event_reasons.sw_power_cap"), ThrottleReason::sw_power_cap);
-  EXPECT_EQ(throttle_reason_from_smi_field("clocks_throttle_reasons.hw_slowdown"), ThrottleReason::hw_slowdown);
+  EXPECT_EQ(throttle_reason_from_smi_field("clocks_event_reasons.sw_power_cap"),
+            ThrottleReason::sw_power_cap);
+  EXPECT_EQ(throttle_reason_from_smi_field("clocks_throttle_reasons.hw_slowdown"),
+            ThrottleReason::hw_slowdown);
   EXPECT_EQ(throttle_reason_from_smi_field("clocks_event_reasons.active"), std::nullopt);
   EXPECT_EQ(throttle_reason_from_smi_field("power.draw"), std::nullopt);
 }

@@ -6,8 +6,8 @@
 
 #include "gpuopt/error.hpp"
 #include "gpuopt/sampler.hpp"
-#include "gpuopt/telemetry.hpp"
 #include "gpuopt/store_sink.hpp"
+#include "gpuopt/telemetry.hpp"
 #include "store_test_support.hpp"
 
 namespace gpuopt::test {
