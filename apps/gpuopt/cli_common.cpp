@@ -35,7 +35,7 @@ std::string default_db_path() {
 }
 
 std::string resolve_db_path(const GlobalOptions& global) {
-  const std::string path = global.db_path.empty() ? default_db_path() : global.db_path;
+  std::string path = global.db_path.empty() ? default_db_path() : global.db_path;
   const auto parent = std::filesystem::path(path).parent_path();
   if (!parent.empty()) {
     std::error_code ec;

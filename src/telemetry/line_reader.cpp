@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <system_error>
 
 #include <fmt/format.h>
 
@@ -25,7 +26,8 @@ LineReader::LineReader(const std::string& path) : path_(path), file_(nullptr, &s
   if (std::filesystem::is_directory(path, ec))
     throw ParseError(path, 0, "", "is a directory, not a CSV file");
   file_.reset(std::fopen(path.c_str(), "rb"));
-  if (!file_) throw ParseError(path, 0, "", fmt::format("cannot open: {}", std::strerror(errno)));
+  if (!file_)
+    throw ParseError(path, 0, "", fmt::format("cannot open: {}", std::generic_category().message(errno)));
   const auto size = std::filesystem::file_size(path, ec);
   file_size_ = ec ? 0 : size;
   buffer_.resize(kBlockBytes);
@@ -44,7 +46,8 @@ bool LineReader::refill() {
   const std::size_t got = std::fread(buffer_.data() + end_, 1, buffer_.size() - end_, file_.get());
   if (got == 0) {
     if (std::ferror(file_.get())) {
-      throw ParseError(path_, line_number_ + 1, "", fmt::format("read error: {}", std::strerror(errno)));
+      throw ParseError(path_, line_number_ + 1, "",
+                       fmt::format("read error: {}", std::generic_category().message(errno)));
     }
     eof_ = true;
     return false;

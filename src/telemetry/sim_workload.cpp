@@ -1,5 +1,7 @@
 #include "sim_workload.hpp"
 
+#include <cmath>
+
 namespace gpuopt::sim {
 
 Workload::Workload(std::uint64_t seed, const GpuParams& params) : params_(&params), random_(seed) {
@@ -38,7 +40,8 @@ void Workload::add_training() {
   const Demand checkpoint{
       .busy = true, .util = 0.02, .mem_util = 0.01, .intensity = intensity, .mem_used_mib = mem_used_mib};
   add(random_.uniform(5, 20), startup);
-  for (double done_s = 0; done_s < duration_s; done_s += checkpoint_every_s) {
+  const auto checkpoints = static_cast<int>(std::ceil(duration_s / checkpoint_every_s));
+  for (int i = 0; i < checkpoints; ++i) {
     add(checkpoint_every_s, compute);
     add(random_.uniform(3, 10), checkpoint);
   }
