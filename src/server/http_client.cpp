@@ -10,6 +10,26 @@
 namespace gpuopt::server {
 namespace {
 
+// httplib's own names ("Connection", "Read") say little to a person.
+std::string describe(httplib::Error error) {
+  switch (error) {
+    case httplib::Error::Connection:
+      return "cannot connect (refused, or the host is unreachable)";
+    case httplib::Error::ConnectionTimeout:
+      return "connection timed out";
+    case httplib::Error::Read:
+      return "the connection broke or timed out while reading the answer";
+    case httplib::Error::Write:
+      return "the connection broke while sending the request";
+    case httplib::Error::SSLConnection:
+    case httplib::Error::SSLLoadingCerts:
+    case httplib::Error::SSLServerVerification:
+      return "TLS failed (gpuopt speaks plain http)";
+    default:
+      return httplib::to_string(error);
+  }
+}
+
 int parse_port(std::string_view text, std::string_view url) {
   int port = 0;
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), port);
@@ -66,8 +86,7 @@ HttpGetResult http_get(const HttpUrl& base, const std::string& path,
   const httplib::Params query(params.begin(), params.end());
   const httplib::Result result = client.Get(base.base_path + path, query, httplib::Headers{});
   if (!result) {
-    throw RemoteError(
-        fmt::format("{}{}: no answer: {}", base.text, path, httplib::to_string(result.error())));
+    throw RemoteError(fmt::format("{}{}: no answer: {}", base.text, path, describe(result.error())));
   }
   return HttpGetResult{result->status, result->body, result->get_header_value("Content-Type")};
 }
