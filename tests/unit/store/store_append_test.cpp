@@ -13,24 +13,14 @@ namespace {
 
 using namespace std::chrono_literals;
 
-class StoreAppendTest : public StoreTest {
+class StoreAppendTest : public TwoDeviceStoreTest {
  protected:
-  void SetUp() override {
-    StoreTest::SetUp();
-    store_.emplace(Store::open(path()));
-    const std::vector<DeviceInfo> devices{make_device(0, "GPU-aaaa"), make_device(1, "GPU-bbbb")};
-    ids_ = store_->register_devices(devices, "sim@test");
-  }
-
   void append(const std::vector<Sample>& samples) { store_->append(ids_, samples); }
 
   // The first minute of GPU 0, from the roll-ups.
   std::vector<Point> minute(Metric metric, Aggregation aggregation) {
     return store_->query({ids_[0], metric, kT0, kT0 + 60'000, 60s, aggregation});
   }
-
-  std::optional<Store> store_;
-  std::vector<DeviceId> ids_;
 };
 
 TEST_F(StoreAppendTest, RawRoundTripKeepsAbsentMetricsAbsent) {

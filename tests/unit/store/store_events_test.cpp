@@ -11,21 +11,11 @@
 namespace gpuopt::test {
 namespace {
 
-class StoreEventsTest : public StoreTest {
+class StoreEventsTest : public TwoDeviceStoreTest {
  protected:
-  void SetUp() override {
-    StoreTest::SetUp();
-    store_.emplace(Store::open(path()));
-    const std::vector<DeviceInfo> devices{make_device(0, "GPU-aaaa"), make_device(1, "GPU-bbbb")};
-    ids_ = store_->register_devices(devices, "sim@test");
-  }
-
   std::int64_t add(EpochMs t, std::optional<DeviceId> device, const std::string& kind) {
     return store_->add_event({0, t, device, kind, "warning", kind + " happened", R"({"watts":120})"});
   }
-
-  std::optional<Store> store_;
-  std::vector<DeviceId> ids_;
 };
 
 TEST_F(StoreEventsTest, RoundTripWithFilters) {

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <initializer_list>
 #include <iterator>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -63,5 +64,19 @@ inline void write_bytes(const std::string& path, const std::string& bytes) {
 
 // 2025-07-27T00:00:00Z: a minute-aligned start for test series.
 inline constexpr EpochMs kT0 = 1753574400000;
+
+// A fresh store holding two devices: "GPU-aaaa" (index 0) and "GPU-bbbb" (index 1).
+class TwoDeviceStoreTest : public StoreTest {
+ protected:
+  void SetUp() override {
+    StoreTest::SetUp();
+    store_.emplace(Store::open(path()));
+    const std::vector<DeviceInfo> devices{make_device(0, "GPU-aaaa"), make_device(1, "GPU-bbbb")};
+    ids_ = store_->register_devices(devices, "sim@test");
+  }
+
+  std::optional<Store> store_;
+  std::vector<DeviceId> ids_;
+};
 
 }  // namespace gpuopt::test
