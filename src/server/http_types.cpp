@@ -29,7 +29,11 @@ std::optional<std::string> single_param(const HttpRequest& request, const std::s
   const auto [first, last] = request.params.equal_range(name);
   if (first == last) return std::nullopt;
   if (std::next(first) != last) throw BadParameter(name, "given more than once");
-  return first->second;
+  const std::string& value = first->second;
+  const bool has_control = std::any_of(
+      value.begin(), value.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
+  if (has_control) throw BadParameter(name, "contains control characters");
+  return value;
 }
 
 void reject_unknown_params(const HttpRequest& request, std::initializer_list<std::string_view> allowed) {

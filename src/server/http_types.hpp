@@ -45,7 +45,8 @@ HttpResponse json_response(int status, std::string json);
 // {"error": message[, "parameter": parameter]} with the given status.
 HttpResponse error_response(int status, std::string_view message, std::string_view parameter = "");
 
-// The value of a parameter given at most once; throws BadParameter if it is repeated.
+// The value of a parameter given at most once; throws BadParameter if it is repeated or holds
+// control characters (NUL, newline, ...), which no valid value has.
 std::optional<std::string> single_param(const HttpRequest& request, const std::string& name);
 
 // Throws BadParameter naming the first parameter not in `allowed`.

@@ -156,6 +156,20 @@ TEST(Params, RepeatedAndUnknown) {
   }
 }
 
+TEST(Params, ControlCharactersAreRejectedByName) {
+  HttpRequest req;
+  req.params = {{"gpu", std::string("0\0x", 3)}, {"metric", "power\nX-Injected: 1"}};
+  for (const char* name : {"gpu", "metric"}) {
+    try {
+      single_param(req, name);
+      ADD_FAILURE() << "no throw for " << name;
+    } catch (const BadParameter& e) {
+      EXPECT_EQ(e.parameter(), name);
+      EXPECT_STREQ(e.what(), (std::string("parameter '") + name + "': contains control characters").c_str());
+    }
+  }
+}
+
 class SamplesApi : public ::testing::Test {
  protected:
   void SetUp() override {
