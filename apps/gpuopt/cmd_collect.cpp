@@ -166,6 +166,12 @@ void register_collect(CLI::App& app, const GlobalOptions& global) {
       "collect",
       "Sample GPU telemetry at a fixed rate into the store until stopped (Ctrl-C) or --duration ends");
   cmd->fallthrough();  // global options (--db, --quiet, --nvml-lib) may follow the subcommand
+  cmd->footer(
+      "\nSIGINT/SIGTERM (Ctrl-C) stop it after flushing everything collected; the run is recorded as\n"
+      "collect.start / collect.stop events in the store.\n\n"
+      "Examples:\n"
+      "  gpuopt collect --interval 100ms --duration 10m\n"
+      "  gpuopt --db run.db collect --source replay:ckpt1.csv --gpus 8 --speed 10\n");
   add_source_options(*cmd, args->source);
   cmd->add_option("-i,--interval", args->interval, "Sampling period, e.g. 100ms, 1s")->capture_default_str();
   cmd->add_option("-d,--duration", args->duration,

@@ -113,6 +113,12 @@ void register_devices(CLI::App& app, const GlobalOptions& global) {
   auto opt = std::make_shared<DevicesOptions>();
   auto* cmd = app.add_subcommand("devices", "List the GPUs of a telemetry source with one current reading");
   cmd->fallthrough();  // global options (--db, --quiet, --nvml-lib) may follow the subcommand
+  cmd->footer(
+      "\nMetrics a GPU cannot report show as N/A (absent in --json), never as 0.\n\n"
+      "Examples:\n"
+      "  gpuopt devices                        # the driver's GPUs, or the simulated one without a driver\n"
+      "  gpuopt devices --source sim:4 --json\n"
+      "  gpuopt devices --source replay:trace.csv --gpus 8\n");
   add_source_options(*cmd, opt->source);
   cmd->add_flag("--json", opt->json, "Print JSON instead of text");
   cmd->callback([opt, &global] { run_devices(*opt, global); });

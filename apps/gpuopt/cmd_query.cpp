@@ -286,6 +286,13 @@ void register_query(CLI::App& app, const GlobalOptions& global) {
   auto opt = std::make_shared<QueryOptions>();
   CLI::App* cmd = app.add_subcommand(
       "query", "Print a stored series of one GPU (raw or resampled), or list the stored devices");
+  cmd->fallthrough();  // global options (--db, --quiet) may follow the subcommand
+  cmd->footer(
+      "\nThe store is opened read-only, so queries are safe while an agent writes to it.\n\n"
+      "Examples:\n"
+      "  gpuopt query --list-devices\n"
+      "  gpuopt query --gpu 0 --metric power --from -1h --resample 1m\n"
+      "  gpuopt query --gpu GPU-b8da --metric all --format csv > gpu.csv\n");
   cmd->add_option("--gpu", opt->gpu,
                   "Device: store id (#3), UUID or unique UUID prefix, or GPU index if unique");
   cmd->add_option("--metric", opt->metric,

@@ -53,6 +53,13 @@ void register_serve(CLI::App& app, const GlobalOptions& global) {
       "Run the agent: sample GPUs, store the readings and serve them over HTTP (Prometheus /metrics "
       "with dcgm-exporter names, JSON API under /api/v1, /healthz) until stopped (Ctrl-C)");
   cmd->fallthrough();  // global options (--db, --quiet, --nvml-lib) may follow the subcommand
+  cmd->footer(
+      "\nEndpoints: /metrics, /api/v1/devices, /api/v1/samples, /healthz, / (see docs/serve.md).\n\n"
+      "Examples:\n"
+      "  gpuopt serve                                   # 127.0.0.1:9400, the driver's GPUs or the simulated "
+      "one\n"
+      "  gpuopt serve --listen 0.0.0.0:9400             # reachable by a Prometheus on another host\n"
+      "  gpuopt serve --source replay:trace.csv --loop  # a recorded trace, forever\n");
   cmd->add_option(
          "-l,--listen", args->listen,
          "Address to serve on, HOST:PORT (a bare :PORT means 127.0.0.1; 0.0.0.0 exposes it to the network)")

@@ -141,6 +141,8 @@ class CliGolden : public ::testing::TestWithParam<fs::path> {};
 
 TEST_P(CliGolden, MatchesExpectedOutput) {
   const fs::path path = GetParam();
+  // A case deleted since the last build is still listed until the test is relinked.
+  if (!fs::exists(path)) GTEST_SKIP() << path << " was removed";
   const Case c = parse_case(path);
   if (c.needs_data && !gpuopt::test::data_dir()) {
     if (gpuopt::test::data_required()) FAIL() << "GPUOPT_REQUIRE_DATA=1 but the data directory is missing";
