@@ -56,7 +56,7 @@ void add_source_options(CLI::App& cmd, SourceArgs& args) {
       ->capture_default_str();
   cmd.add_option("--gpus", args.gpus,
                  "sim: number of simulated GPUs (0 = 1); replay: GPUs interleaved in a trace without an "
-                 "index column")
+                 "index column (0 = detect from its timestamps)")
       ->check(CLI::Range(0, 64))
       ->capture_default_str();
   cmd.add_option("--speed", args.speed, "replay: trace seconds per wall-clock second")->capture_default_str();

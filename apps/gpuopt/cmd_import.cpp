@@ -23,7 +23,7 @@ namespace {
 
 struct ImportArgs {
   std::vector<std::string> files;
-  int gpus = 1;
+  int gpus = 0;  // 0 = detect from the timestamps
   std::size_t max_issues = 10;
   std::string prometheus_url;
   std::string query = R"({__name__=~"DCGM_FI_DEV_.*|gpuopt_.*"})";
@@ -80,6 +80,8 @@ void add_import_event(Store& store, const std::string& path, const FileImport& i
                             {"rows_skipped", r.rows_skipped},
                             {"issues", r.issue_count},
                             {"devices", r.devices.size()},
+                            {"interleaved_gpus", r.interleaved_gpus},
+                            {"interleaved_gpus_detected", r.interleaved_gpus_detected},
                             {"truncated_last_line", r.truncated_last_line},
                             {"ignored_columns", r.ignored_columns}};
   if (r.rows_read > 0) {
@@ -109,9 +111,11 @@ void add_failure_event(Store& store, const std::string& path, const std::string&
 
 void print_file_report(const std::string& path, const FileImport& imp, std::size_t max_issues, bool quiet) {
   const CsvReadResult& r = imp.result;
-  fmt::print("{}: {} rows kept, {} skipped, {} device{}, {}{}\n", path, r.rows_read, r.rows_skipped,
-             r.devices.size(), r.devices.size() == 1 ? "" : "s", time_range(imp),
-             r.truncated_last_line ? ", truncated last line" : "");
+  const bool detected_interleave = r.interleaved_gpus_detected && r.interleaved_gpus > 1;
+  fmt::print("{}: {} rows kept, {} skipped, {} device{}{}, {}{}\n", path, r.rows_read, r.rows_skipped,
+             r.devices.size(), r.devices.size() == 1 ? "" : "s",
+             detected_interleave ? " (interleaved, detected from timestamps; --gpus overrides)" : "",
+             time_range(imp), r.truncated_last_line ? ", truncated last line" : "");
   std::fflush(stdout);
   if (!quiet && !r.ignored_columns.empty()) {
     std::string columns;
@@ -240,7 +244,8 @@ See docs/import.md for the accepted dialect.
 
 Examples:
   gpuopt import run1.csv run2.csv
-  gpuopt import --gpus 8 ckpt1.csv        # 8 GPUs, rows cycle through them, no index column
+  gpuopt import ckpt1.csv                 # no index column: GPU count detected from timestamps
+  gpuopt import --gpus 8 ckpt1.csv        # or given: 8 GPUs, rows cycle through them
   gpuopt --db fleet.db import --prometheus http://127.0.0.1:9090 \
       --query '{__name__=~"DCGM_FI_DEV_.*"}' --from -24h --to now --step 15s)";
 
@@ -256,8 +261,9 @@ void register_import(CLI::App& app, const GlobalOptions& global) {
   cmd->add_option("files", args->files, "nvidia-smi CSV files to import, each on its own")->type_name("FILE");
   GivenOptions given;
   given.gpus = cmd->add_option("--gpus", args->gpus,
-                               "CSV: GPUs interleaved round-robin in files without an index or uuid column")
-                   ->check(CLI::Range(1, 4096))
+                               "CSV: GPUs interleaved round-robin in files without an index or uuid column "
+                               "(0 = detect from the timestamps of the first rows)")
+                   ->check(CLI::Range(0, 4096))
                    ->type_name("N")
                    ->capture_default_str();
   given.max_issues = cmd->add_option("--max-issues", args->max_issues, "CSV: skipped rows listed per file")

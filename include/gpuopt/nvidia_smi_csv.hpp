@@ -16,8 +16,10 @@
 namespace gpuopt {
 
 struct CsvReadOptions {
-  // GPUs interleaved round-robin in a file without an "index" column; 0 = 1.
-  // Ignored (with a warning issue) when the file has an index or uuid column.
+  // GPUs interleaved round-robin in a file without an "index" column; 0 = detect them from
+  // the timestamps of the first rows (rows of one sampling round are a few ms apart, rounds a
+  // sampling period apart). Ignored (with a warning issue) when the file has an index or uuid
+  // column.
   int gpus = 0;
   std::size_t batch_rows = 65536;  // samples handed to on_batch at a time
   // Called before the first batch that holds a GPU not seen before, with every GPU seen so
@@ -45,6 +47,8 @@ struct CsvReadResult {
   std::vector<std::string> ignored_columns;  // header fields gpuopt does not know
   std::vector<CsvIssue> issues;              // at most the first 100; rows_skipped counts all
   std::size_t issue_count = 0;               // all issues, including those beyond the first 100
+  int interleaved_gpus = 1;                  // GPUs the rows cycle through (1 with an index column)
+  bool interleaved_gpus_detected = false;    // interleaved_gpus came from the timestamps
 };
 
 // Reads the whole file, handing samples to `on_batch` in file order (several calls).

@@ -38,8 +38,8 @@ class TelemetrySource {
 
 struct SourceOptions {
   std::string nvml_library;   // path of libnvidia-ml; "" = $GPUOPT_NVML_LIBRARY, then the defaults
-  int gpus = 0;               // replay: GPUs interleaved in a trace without an index column;
-                              // sim: number of simulated GPUs (0 = 1)
+  int gpus = 0;               // replay: GPUs interleaved in a trace without an index column
+                              // (0 = detect from its timestamps); sim: number of GPUs (0 = 1)
   double replay_speed = 1.0;  // replay: trace seconds per wall-clock second
   bool replay_loop = false;   // replay: start over at the end instead of finishing
   std::uint64_t seed = 1;     // sim: load pattern and noise

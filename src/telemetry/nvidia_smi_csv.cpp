@@ -9,6 +9,7 @@
 
 #include "csv_fields.hpp"
 #include "gpuopt/error.hpp"
+#include "interleave.hpp"
 #include "line_reader.hpp"
 
 namespace gpuopt {
@@ -18,6 +19,7 @@ using csv::Column;
 using csv::ColumnKind;
 
 constexpr std::size_t kMaxIssues = 100;
+constexpr std::size_t kDetectionRows = 4096;  // rows whose timestamps tell the interleaved GPU count
 
 // The part of "trace:<parent-dir>/<file>:gpu<N>" before ":gpu<N>".
 std::string trace_id_prefix(const std::string& path) {
@@ -131,7 +133,16 @@ void TraceReader::read_header() {
     add_issue(at, fmt::format("GPU count {} ignored: the file names each row's GPU ({} column)",
                               options_.gpus, schema_.uuid_column >= 0 ? "uuid" : "index"));
   }
-  interleaved_gpus_ = identified ? 1 : std::max(options_.gpus, 1);
+  if (identified) {
+    interleaved_gpus_ = 1;
+  } else if (options_.gpus > 0) {
+    interleaved_gpus_ = options_.gpus;
+  } else {
+    interleaved_gpus_ = csv::detect_interleaved_gpus(
+        csv::leading_timestamps(path_, schema_.timestamp_column, kDetectionRows));
+    result_.interleaved_gpus_detected = true;
+  }
+  result_.interleaved_gpus = interleaved_gpus_;
   id_prefix_ = trace_id_prefix(path_);
   fields_.reserve(schema_.columns.size() + 1);
 }

@@ -148,6 +148,22 @@ TEST(NvidiaSmiCsvData, InferenceRunsHaveTheDocumentedGpuCounts) {
   EXPECT_GT(checked, 0);
 }
 
+// Without --gpus, the reader finds the same counts from the timestamps of the first rows.
+TEST(NvidiaSmiCsvData, DetectsTheInterleavedGpuCountOfEveryTrace) {
+  GPUOPT_DATA_DIR_OR_SKIP(data);
+  int checked = 0;
+  for (const auto& entry : fs::recursive_directory_iterator(data / "telemetry")) {
+    if (!entry.is_regular_file() || entry.path().extension() != ".csv") continue;
+    SCOPED_TRACE(entry.path().string());
+    const int expected = interleaved_gpus(entry.path());
+    const CsvReadResult r = read_trace(entry.path(), 0).result;
+    EXPECT_EQ(r.interleaved_gpus, std::max(expected, 1));
+    EXPECT_EQ(r.interleaved_gpus_detected, expected > 0);  // files with an index column need none
+    ++checked;
+  }
+  EXPECT_GT(checked, 30);
+}
+
 TEST(NvidiaSmiCsvData, ReadsTheFullSchemaExamples) {
   GPUOPT_DATA_DIR_OR_SKIP(data);
   const Trace h100 = read_trace(data / "telemetry" / "format-examples" / "h100-tp4-vllm-head.csv", 0);
