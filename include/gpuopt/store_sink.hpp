@@ -14,7 +14,7 @@
 namespace gpuopt {
 
 // The origin under which a live source's devices are stored: "<source name>@<host name>"
-// ("sim@node1"); the host is "localhost" when its name cannot be read.
+// ("sim@node1"); the host is local_host_name().
 std::string live_origin(const SourceInfo& source);
 
 // on_start registers the source's devices under live_origin(source); rounds are buffered and written with

@@ -1,8 +1,5 @@
 // run_serve: wires the sampler thread, the live state, the store and the HTTP server together.
-#include <unistd.h>
-
 #include <algorithm>
-#include <array>
 #include <optional>
 #include <thread>
 
@@ -11,6 +8,7 @@
 
 #include "agent_routes.hpp"
 #include "gpuopt/error.hpp"
+#include "gpuopt/host.hpp"
 #include "gpuopt/server.hpp"
 #include "gpuopt/store_sink.hpp"
 #include "http_server.hpp"
@@ -24,12 +22,6 @@ using namespace std::chrono_literals;
 
 constexpr auto kRetentionEvery = std::chrono::hours(1);
 constexpr auto kStopPoll = 50ms;
-
-std::string local_hostname() {
-  std::array<char, 256> name{};
-  if (gethostname(name.data(), name.size() - 1) != 0) return "localhost";
-  return name.data();
-}
 
 std::chrono::milliseconds stale_after(const ServeOptions& options) {
   if (options.stale_after.count() > 0) return options.stale_after;
@@ -96,7 +88,7 @@ void wait_for_stop(const ServeOptions& options, const std::atomic<bool>& stop, s
 
 void run_serve(TelemetrySource& source, const ServeOptions& options, const std::atomic<bool>& stop,
                const std::function<void(const std::string& url)>& on_listening) {
-  server::LiveState state(options.hostname.empty() ? local_hostname() : options.hostname);
+  server::LiveState state(options.hostname.empty() ? local_host_name() : options.hostname);
   // Known before the first round, so /metrics and /api/v1/devices describe the GPUs at once.
   state.set_source(source.info(), source.devices());
 

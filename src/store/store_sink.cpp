@@ -1,16 +1,10 @@
 #include "gpuopt/store_sink.hpp"
 
-#include <unistd.h>
-
-#include <array>
+#include "gpuopt/host.hpp"
 
 namespace gpuopt {
 
-std::string live_origin(const SourceInfo& source) {
-  std::array<char, 256> host{};
-  if (gethostname(host.data(), host.size() - 1) != 0 || host[0] == '\0') return source.name + "@localhost";
-  return source.name + "@" + host.data();
-}
+std::string live_origin(const SourceInfo& source) { return source.name + "@" + local_host_name(); }
 
 void StoreSink::on_start(const SourceInfo& source, const std::vector<DeviceInfo>& devices) {
   device_ids_ = store_->register_devices(devices, live_origin(source));
