@@ -4,6 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
+# libtorch/OpenMP: spinning worker threads make a loaded 2-core machine 10-20x slower.
+export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-passive}
 build=${GPUOPT_BUILD_DIR:-build}
 export GPUOPT_DATA_DIR=${GPUOPT_DATA_DIR:-$(cd .. && pwd)/shared/data}
 echo "== sampler cost (fake NVML)"; "$build/bench/bench_sampler"

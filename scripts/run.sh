@@ -5,4 +5,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
+# libtorch/OpenMP: spinning worker threads make a loaded 2-core machine 10-20x slower.
+export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-passive}
 exec "${GPUOPT_BUILD_DIR:-build}/gpuopt" serve --listen 127.0.0.1:9400 "$@"

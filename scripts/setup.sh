@@ -9,6 +9,11 @@ packages=(
   build-essential cmake pkg-config ninja-build
   nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev libsqlite3-dev libcpp-httplib-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  libtorch-dev libopenblas0-openmp  # sequence models (without the OpenMP BLAS torch is ~7x slower)
+  libxgboost-dev                     # tree baselines
+  libonnx-dev libprotobuf-dev protobuf-compiler  # ONNX model import
+  libeigen3-dev
+  python3-torch python3-torchvision python3-onnx  # tools/gpuopt-task-from-torch and test fixtures
   sqlite3      # baseline of bench_import
   prometheus   # integration test: a real Prometheus scrapes `gpuopt serve`
 )

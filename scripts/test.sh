@@ -6,5 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
+# libtorch/OpenMP: spinning worker threads make a loaded 2-core machine 10-20x slower.
+export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-passive}
 export GPUOPT_DATA_DIR=${GPUOPT_DATA_DIR:-$(cd .. && pwd)/shared/data}
 ctest --test-dir "${GPUOPT_BUILD_DIR:-build}" --output-on-failure --timeout 600 -j 2 "$@"

@@ -30,6 +30,10 @@ int main(int argc, char** argv) {
   cli::register_import(app, global);
   cli::register_query(app, global);
   cli::register_serve(app, global);
+  cli::register_mem(app, global);
+  cli::register_forecast(app, global);
+  cli::register_events(app, global);
+  cli::register_power(app, global);
 
   try {
     app.parse(argc, argv);

@@ -14,6 +14,19 @@
 
 namespace gpuopt {
 
+// Online forecasting and anomaly events in the agent (docs/forecast.md).
+struct ForecastServeOptions {
+  bool enabled = true;
+  std::string model_file;  // "" = the forecaster shipped with gpuopt
+};
+
+// The power optimizer loop in the agent (docs/power.md).
+struct PowerServeOptions {
+  enum class Mode { off, advisory, control };
+  Mode mode = Mode::advisory;  // control changes power limits: explicit opt-in only
+  double eta = 0.5;            // Zeus cost weight of energy vs time, in [0, 1]
+};
+
 struct ServeOptions {
   std::string host = "127.0.0.1";
   int port = 9400;            // 0 = any free port (the chosen one is passed to on_listening)
@@ -23,6 +36,9 @@ struct ServeOptions {
   // /healthz answers 503 when no sampling round finished for this long; 0 = max(3 x interval, 5 s).
   std::chrono::milliseconds stale_after{0};
   std::string hostname;  // value of the Hostname label; "" = this machine's host name
+  std::string memory_model_file;  // POST /api/v1/memory/predict; "" = the model shipped with gpuopt
+  ForecastServeOptions forecast;
+  PowerServeOptions power;
 };
 
 // Binds the listening socket, then samples `source` on a background thread (feeding the live

@@ -21,12 +21,14 @@ HttpResponse index_page(const Router& router, const LiveSnapshot& snapshot) {
 
 }  // namespace
 
-void register_agent_routes(Router& router, const LiveState& state, const ApiOptions& options) {
+void register_agent_routes(Router& router, const LiveState& state, const ApiOptions& options,
+                           std::function<void(std::string&)> extra_metrics) {
   router.add("GET", "/metrics", "Prometheus metrics, dcgm-exporter names and labels (text format 0.0.4)",
-             [&state](const HttpRequest&) {
+             [&state, extra_metrics = std::move(extra_metrics)](const HttpRequest&) {
                HttpResponse response;
                response.content_type = std::string(kMetricsContentType);
                response.body = render_metrics(state.snapshot());
+               if (extra_metrics) extra_metrics(response.body);
                return response;
              });
   register_json_api(router, state, options);

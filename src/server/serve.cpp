@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "agent_module.hpp"
 #include "agent_routes.hpp"
 #include "gpuopt/error.hpp"
 #include "gpuopt/host.hpp"
@@ -92,14 +93,26 @@ void run_serve(TelemetrySource& source, const ServeOptions& options, const std::
   // Known before the first round, so /metrics and /api/v1/devices describe the GPUs at once.
   state.set_source(source.info(), source.devices());
 
+  const server::AgentContext context{options, state, source};
+  std::vector<std::unique_ptr<server::AgentModule>> modules;
+  for (auto make : {server::make_memory_module, server::make_forecast_module, server::make_power_module}) {
+    if (auto module = make(context)) modules.push_back(std::move(module));
+  }
   server::Router router;
-  server::register_agent_routes(router, state, server::ApiOptions{options.store_path, stale_after(options)});
+  for (const auto& module : modules) module->register_routes(router);
+  server::register_agent_routes(router, state, server::ApiOptions{options.store_path, stale_after(options)},
+                                [&modules](std::string& out) {
+                                  for (const auto& module : modules) module->write_metrics(out);
+                                });
   server::HttpServer http(router, [&state](const std::string& route) { state.count_request(route); });
   const int port = http.bind(options.host, options.port);
 
   server::TimedSource timed_source(source, state);
   server::LiveStateSink live_sink(state);
   std::vector<SampleSink*> sinks{&live_sink};
+  for (const auto& module : modules) {
+    if (SampleSink* sink = module->sink()) sinks.push_back(sink);
+  }
   // Opened here so a bad store fails before anything starts; then used by the sampler thread only.
   std::optional<Store> store;
   std::optional<StoreSink> store_sink;

@@ -1,0 +1,53 @@
+// A deep-learning training task whose peak GPU memory gpuopt predicts: the task JSON schema v1 of
+// ../shared/data/memory/README.md. Importers (ONNX, torchsummary, the PyTorch helper) produce it.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace gpuopt::memory {
+
+// One module call, in execution order. kind is the raw name from the source (PyTorch class name,
+// GPUMemNet lower-case name or ONNX op type); canonical_kind() maps it to the shared vocabulary.
+struct Layer {
+  std::string kind;
+  std::int64_t output_elements = 0;  // per sample, >= 0
+  std::int64_t params = 0;           // parameters the module owns, >= 0
+};
+
+struct Task {
+  std::string id;      // required, non-empty
+  std::string source;  // e.g. "gpumemnet-timm", "onnx", "torchsummary"; may be empty
+  std::string model;
+  std::string family;  // model family for grouped splits; derived from model when absent
+  std::optional<std::string> framework, mode, precision, optimizer, gpu;  // null = not recorded
+  std::optional<std::int64_t> gpu_mem_mib;
+  std::int64_t batch_size = 0;  // > 0
+  std::vector<std::int64_t> input_shape;  // per sample
+  std::int64_t params = 0;                // >= 0
+  std::vector<Layer> layers;              // non-empty
+  std::vector<Layer> layers_ext;          // optional (timm set only)
+  // Measurement (absent on a task to predict).
+  std::optional<double> peak_mem_mib;
+  std::string status;   // "ok", "oom", "near_capacity", "invalid"; empty = not measured
+  std::string quality;  // "clean", "noisy"; empty = not measured
+};
+
+// Family of a model name: its leading letters, lower-cased ("resnet50d" -> "resnet").
+std::string family_of(const std::string& model);
+
+// Parses one task object. Unknown fields, wrong types, negative sizes, an empty layer list or a
+// bad status throw ParseError(file, line, field, reason).
+Task task_from_json(const nlohmann::json& j, const std::string& file, std::size_t line);
+nlohmann::json task_to_json(const Task& task);
+
+// Reads a JSONL file (one task per line; blank lines are an error naming the line) or a file
+// holding one JSON object or a JSON array of tasks. Throws Error when the file cannot be read.
+std::vector<Task> read_tasks(const std::string& path);
+void write_tasks_jsonl(const std::string& path, const std::vector<Task>& tasks);
+
+}  // namespace gpuopt::memory

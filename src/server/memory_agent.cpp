@@ -1,0 +1,11 @@
+// Placeholder until the memory module lands: the agent runs without it.
+#include "agent_module.hpp"
+
+namespace gpuopt::server {
+
+std::unique_ptr<AgentModule> make_memory_module(const AgentContext& context) {
+  (void)context;
+  return nullptr;
+}
+
+}  // namespace gpuopt::server
