@@ -23,7 +23,7 @@ enum class SeqArch { gru, bigru, transformer, bigru_transformer };
 
 // "gru", "bigru", "transformer", "bigru-transformer" (with or without "seq:"); UsageError otherwise.
 SeqArch parse_seq_arch(std::string_view name);
-std::string seq_arch_name(SeqArch arch);
+std::string seq_arch_name(SeqArch arch);  // the bare name, e.g. "bigru-transformer"
 
 struct SeqEncoderOptions {
   SeqArch arch = SeqArch::bigru_transformer;
@@ -37,8 +37,12 @@ struct SeqEncoderOptions {
 
 class SeqEncoderImpl : public torch::nn::Module {
  public:
+  // Throws UsageError for impossible options (non-positive sizes, d_model not a multiple of heads).
   explicit SeqEncoderImpl(const SeqEncoderOptions& options);
   // x: [seq, batch, input_dim] float; padding: [batch, seq] bool (true = pad), may be undefined.
+  // Padding must be a suffix of each sequence leaving at least one token (std::invalid_argument
+  // otherwise, also for wrong shapes). Outputs at real tokens do not depend on how much padding
+  // follows them (GRUs run on packed sequences, attention masks the padded keys).
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& padding = {});
   const SeqEncoderOptions& options() const { return options_; }
 
@@ -56,11 +60,13 @@ torch::Tensor masked_mean(const torch::Tensor& h, const torch::Tensor& padding);
 // Max over non-padded positions: [seq, batch, d] -> [batch, d].
 torch::Tensor masked_max(const torch::Tensor& h, const torch::Tensor& padding);
 
-// Pinball (quantile) loss averaged over the batch; q in (0, 1).
+// Pinball (quantile) loss averaged over the batch; q in (0, 1). pred and target have the same shape
+// (std::invalid_argument otherwise, also for q outside (0, 1)).
 torch::Tensor pinball_loss(const torch::Tensor& pred, const torch::Tensor& target, double q);
 
 // Serializes a module's parameters and buffers to bytes and back (torch::save/load round-trip
-// exactly). load throws ParseError naming `what` when the bytes do not fit the module.
+// exactly). load throws ParseError naming `what` when the bytes do not fit the module, and then
+// leaves the module as it was.
 std::string module_to_bytes(torch::nn::Module& module);
 void module_from_bytes(torch::nn::Module& module, const std::string& bytes, const std::string& what);
 

@@ -1,4 +1,4 @@
-// The analytic (no learning) peak-memory estimate; the formula is documented in docs/memory.md.
+// The analytic (no learning) peak-memory estimate; the formula is documented in docs/memory-inputs.md.
 #pragma once
 
 #include "gpuopt/memory/task.hpp"
@@ -11,7 +11,9 @@ struct AnalyticBreakdown {
   double optimizer_mib = 0;    // Adam: two moments; SGD with momentum: one; unknown: Adam
   double activations_mib = 0;  // outputs kept for backward x batch size
   double overhead_mib = 0;     // CUDA context + caching allocator
-  double total_mib() const { return weights_mib + gradients_mib + optimizer_mib + activations_mib + overhead_mib; }
+  double total_mib() const {
+    return weights_mib + gradients_mib + optimizer_mib + activations_mib + overhead_mib;
+  }
 };
 
 AnalyticBreakdown analytic_estimate(const Task& task);

@@ -38,6 +38,7 @@ enum class LayerKind : std::uint8_t {
   concat,
   upsample,
   recurrent,
+  block,  // a composite module (residual block, stage, squeeze-excite): output overlaps its children's
   count_  // number of kinds
 };
 

@@ -17,6 +17,9 @@ struct Layer {
   std::string kind;
   std::int64_t output_elements = 0;  // per sample, >= 0
   std::int64_t params = 0;           // parameters the module owns, >= 0
+  // false for a module that has children (layers_ext's optional 4th element, 0); its output
+  // overlaps its children's.
+  bool leaf = true;
 };
 
 struct Task {
@@ -26,10 +29,10 @@ struct Task {
   std::string family;  // model family for grouped splits; derived from model when absent
   std::optional<std::string> framework, mode, precision, optimizer, gpu;  // null = not recorded
   std::optional<std::int64_t> gpu_mem_mib;
-  std::int64_t batch_size = 0;  // > 0
-  std::vector<std::int64_t> input_shape;  // per sample
+  std::int64_t batch_size = 0;            // > 0
+  std::vector<std::int64_t> input_shape;  // per sample; empty = unknown (torchsummary)
   std::int64_t params = 0;                // >= 0
-  std::vector<Layer> layers;              // non-empty
+  std::vector<Layer> layers;              // non-empty, except in a measured record with params == 0
   std::vector<Layer> layers_ext;          // optional (timm set only)
   // Measurement (absent on a task to predict).
   std::optional<double> peak_mem_mib;
@@ -40,8 +43,11 @@ struct Task {
 // Family of a model name: its leading letters, lower-cased ("resnet50d" -> "resnet").
 std::string family_of(const std::string& model);
 
-// Parses one task object. Unknown fields, wrong types, negative sizes, an empty layer list or a
-// bad status throw ParseError(file, line, field, reason).
+// Parses one task object. Unknown fields, wrong types, negative sizes, an empty layer list (allowed
+// only in a measured record of a model without parameters, as the CNN set has), a bad
+// status/quality/mode/precision or an "ok" record without peak_mem_mib throw
+// ParseError(file, line, field, reason). task_to_json leaves out input_shape when unknown and the
+// measurement fields when not measured.
 Task task_from_json(const nlohmann::json& j, const std::string& file, std::size_t line);
 nlohmann::json task_to_json(const Task& task);
 

@@ -23,7 +23,9 @@ struct ModelFile {
 };
 
 // Serializes to / parses from bytes. `name` is used in errors (file path or "<embedded>").
-// decode throws ParseError (bad magic, newer version, truncated section, invalid JSON header).
+// encode throws std::invalid_argument when meta lacks the string "domain" or "model".
+// decode throws ParseError (bad magic, newer version, truncated section, invalid JSON header,
+// missing "domain"/"model", duplicate section, bytes after the last section).
 std::string encode_model_file(const ModelFile& file);
 ModelFile decode_model_file(std::string_view bytes, const std::string& name);
 

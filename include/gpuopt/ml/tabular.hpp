@@ -28,23 +28,29 @@ struct FeatureMatrix {
 struct TreeOptions {
   std::uint64_t seed = 0;
   int threads = 1;
-  int rounds = 0;     // 0 = the model's default (xgboost 400, rf 200 trees, adaboost 100)
-  int max_depth = 0;  // 0 = the model's default
+  int rounds = 0;     // 0 = the model's default (xgboost 400, rf 200 trees, adaboost 100); dt ignores it
+  int max_depth = 0;  // 0 = the model's default (dt 10, rf 12, adaboost 4, xgboost 6)
 };
 
 class TabularRegressor {
  public:
   virtual ~TabularRegressor() = default;
   virtual std::string name() const = 0;  // registry name, e.g. "tree:xgboost"
-  // Trains from scratch. weights may be empty (all 1). Throws Error on an XGBoost failure
-  // (its message included) and std::invalid_argument on mismatched sizes.
+  // Trains from scratch. weights may be empty (all 1); only their ratios matter. Throws Error on an
+  // XGBoost failure (its message included) and std::invalid_argument on mismatched sizes,
+  // non-finite labels, or negative / non-finite / all-zero weights.
   virtual void fit(const FeatureMatrix& x, std::span<const float> y, std::span<const float> weights) = 0;
-  virtual std::vector<float> predict(const FeatureMatrix& x) const = 0;  // requires fit or load
-  virtual std::string save() const = 0;                                  // opaque bytes
-  virtual void load(std::string_view bytes) = 0;                         // throws ParseError on bad bytes
+  // Requires fit or load (std::logic_error otherwise) and the trained column count
+  // (std::invalid_argument otherwise).
+  virtual std::vector<float> predict(const FeatureMatrix& x) const = 0;
+  virtual std::string save() const = 0;  // opaque bytes; std::logic_error before fit or load
+  // Throws ParseError on bad bytes or bytes of another model; afterwards predicts exactly as the
+  // saved model did.
+  virtual void load(std::string_view bytes) = 0;
 };
 
-// "dt", "rf", "adaboost", "xgboost" with or without the "tree:" prefix; UsageError otherwise.
+// "dt", "rf", "adaboost", "xgboost" with or without the "tree:" prefix; UsageError otherwise and
+// for negative rounds or max_depth.
 std::unique_ptr<TabularRegressor> make_tree_regressor(std::string_view name, const TreeOptions& options);
 std::vector<std::string> tree_regressor_names();  // with the "tree:" prefix
 

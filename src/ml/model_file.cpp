@@ -1,0 +1,192 @@
+// Layout (all integers little-endian, so a file moves between machines):
+//   "GPUOPTMF" | u32 version | u64 header length | header JSON | u32 section count |
+//   per section: u32 name length | name | u64 data length | data
+#include "gpuopt/ml/model_file.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdint>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+#include "gpuopt/error.hpp"
+
+namespace gpuopt::ml {
+namespace {
+
+constexpr std::string_view kMagic = "GPUOPTMF";
+
+template <typename T>
+void put_uint(std::string& out, T value) {
+  for (std::size_t i = 0; i < sizeof(T); ++i) out.push_back(static_cast<char>((value >> (8 * i)) & 0xff));
+}
+
+// The first meta key that the contract requires but is missing or not a string; nullptr when fine.
+const char* missing_identity(const nlohmann::json& meta) {
+  for (const char* key : {"domain", "model"}) {
+    const auto it = meta.find(key);
+    if (it == meta.end() || !it->is_string()) return key;
+  }
+  return nullptr;
+}
+
+// Reads the byte string front to back; every shortfall is a ParseError naming the field.
+class Reader {
+ public:
+  Reader(std::string_view bytes, const std::string& name) : bytes_(bytes), name_(name) {}
+
+  template <typename T>
+  T uint(const std::string& field) {
+    const std::string_view raw = take(sizeof(T), field);
+    T value = 0;
+    for (std::size_t i = 0; i < sizeof(T); ++i) {
+      value |= static_cast<T>(static_cast<unsigned char>(raw[i])) << (8 * i);
+    }
+    return value;
+  }
+
+  std::string_view take(std::uint64_t size, const std::string& field) {
+    if (size > bytes_.size() - pos_) {
+      fail(field, fmt::format("truncated: needs {} bytes, {} left", size, bytes_.size() - pos_));
+    }
+    const std::string_view out = bytes_.substr(pos_, size);
+    pos_ += size;
+    return out;
+  }
+
+  bool at_end() const { return pos_ == bytes_.size(); }
+
+  [[noreturn]] void fail(const std::string& field, const std::string& reason) const {
+    throw ParseError(name_, 0, field, reason);
+  }
+
+ private:
+  std::string_view bytes_;
+  const std::string& name_;
+  std::size_t pos_ = 0;
+};
+
+void check_version(Reader& in) {
+  const auto version = in.uint<std::uint32_t>("version");
+  if (version > static_cast<std::uint32_t>(kModelFileVersion)) {
+    in.fail("version", fmt::format("format version {} is newer than this gpuopt reads ({}); upgrade gpuopt",
+                                   version, kModelFileVersion));
+  }
+  if (version == 0) in.fail("version", "format version 0 does not exist");
+}
+
+nlohmann::json read_header(Reader& in) {
+  const auto size = in.uint<std::uint64_t>("header");
+  const std::string_view text = in.take(size, "header");
+  nlohmann::json meta = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (meta.is_discarded()) in.fail("header", "invalid JSON");
+  if (!meta.is_object()) in.fail("header", "not a JSON object");
+  if (const char* key = missing_identity(meta)) in.fail(key, "missing or not a string");
+  return meta;
+}
+
+[[noreturn]] void throw_io(const std::string& what, const std::string& path) {
+  throw Error(fmt::format("cannot {} model file {}: {}", what, path, std::strerror(errno)));
+}
+
+void write_all(int fd, const std::string& bytes, const std::string& path) {
+  std::size_t done = 0;
+  while (done < bytes.size()) {
+    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) throw_io("write", path);
+    done += static_cast<std::size_t>(n);
+  }
+}
+
+}  // namespace
+
+std::string encode_model_file(const ModelFile& file) {
+  if (!file.meta.is_object()) throw std::invalid_argument("model file meta must be a JSON object");
+  if (const char* key = missing_identity(file.meta)) {
+    throw std::invalid_argument(fmt::format("model file meta: '{}' is missing or not a string", key));
+  }
+  const std::string header = file.meta.dump();
+  std::string out(kMagic);
+  put_uint<std::uint32_t>(out, kModelFileVersion);
+  put_uint<std::uint64_t>(out, header.size());
+  out += header;
+  put_uint<std::uint32_t>(out, static_cast<std::uint32_t>(file.sections.size()));
+  for (const auto& [name, data] : file.sections) {
+    put_uint<std::uint32_t>(out, static_cast<std::uint32_t>(name.size()));
+    out += name;
+    put_uint<std::uint64_t>(out, data.size());
+    out += data;
+  }
+  return out;
+}
+
+ModelFile decode_model_file(std::string_view bytes, const std::string& name) {
+  Reader in(bytes, name);
+  if (bytes.substr(0, kMagic.size()) != kMagic) in.fail("magic", "not a gpuopt model file");
+  in.take(kMagic.size(), "magic");
+  check_version(in);
+  ModelFile file;
+  file.meta = read_header(in);
+  const auto count = in.uint<std::uint32_t>("sections");
+  for (std::uint32_t i = 0; i < count; ++i) {
+    const std::string index_field = fmt::format("section #{}", i + 1);
+    const auto name_size = in.uint<std::uint32_t>(index_field);
+    std::string section_name(in.take(name_size, index_field));
+    const std::string field = fmt::format("section '{}'", section_name);
+    const auto data_size = in.uint<std::uint64_t>(field);
+    std::string data(in.take(data_size, field));
+    if (!file.sections.emplace(section_name, std::move(data)).second) in.fail(field, "appears twice");
+  }
+  if (!in.at_end()) in.fail("sections", "unexpected bytes after the last section");
+  return file;
+}
+
+void save_model_file(const std::string& path, const ModelFile& file) {
+  const std::string bytes = encode_model_file(file);
+  // Same directory as the target, so the rename is atomic; the pid keeps concurrent writers apart.
+  const std::string tmp = fmt::format("{}.tmp-{}", path, ::getpid());
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) throw_io("write", path);
+  try {
+    write_all(fd, bytes, path);
+    if (::fsync(fd) != 0) throw_io("write", path);
+  } catch (...) {
+    ::close(fd);
+    ::unlink(tmp.c_str());
+    throw;
+  }
+  if (::close(fd) != 0 || ::rename(tmp.c_str(), path.c_str()) != 0) {
+    const int saved = errno;
+    ::unlink(tmp.c_str());
+    errno = saved;
+    throw_io("write", path);
+  }
+}
+
+ModelFile load_model_file(const std::string& path) {
+  if (std::filesystem::is_directory(path)) {
+    throw Error(fmt::format("cannot read model file {}: it is a directory", path));
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw_io("read", path);
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (in.bad()) throw_io("read", path);
+  return decode_model_file(bytes, path);
+}
+
+void require_domain(const ModelFile& file, std::string_view want, const std::string& name) {
+  const std::string domain = file.meta.value("domain", std::string());
+  if (domain != want) {
+    throw UsageError(fmt::format("{} is a {} model, not a {} model", name, domain, want));
+  }
+}
+
+}  // namespace gpuopt::ml
