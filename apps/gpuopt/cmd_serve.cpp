@@ -18,6 +18,12 @@ struct ServeArgs {
   std::string interval = "1s";
   bool no_store = false;
   std::string retention_raw = "7d";
+  std::string memory_model;
+  std::string forecast_model;
+  bool no_forecast = false;
+  std::string power_mode = "advisory";
+  double power_eta = 0.5;
+  std::string power_max_slowdown;
 };
 
 ServeOptions serve_options(const ServeArgs& args, const GlobalOptions& global) {
@@ -28,6 +34,16 @@ ServeOptions serve_options(const ServeArgs& args, const GlobalOptions& global) {
   options.sampler.interval = positive_duration("--interval", args.interval);
   options.retention.raw = positive_duration("--retention-raw", args.retention_raw);
   if (!args.no_store) options.store_path = resolve_db_path(global);
+  options.memory_model_file = args.memory_model;
+  options.forecast.enabled = !args.no_forecast;
+  options.forecast.model_file = args.forecast_model;
+  using PowerMode = PowerServeOptions::Mode;
+  options.power.mode = args.power_mode == "off"       ? PowerMode::off
+                       : args.power_mode == "control" ? PowerMode::control
+                                                      : PowerMode::advisory;
+  options.power.eta = args.power_eta;
+  options.power.max_slowdown = args.power_max_slowdown;
+  options.power.nvml_library = global.nvml_library;
   return options;
 }
 
@@ -71,6 +87,22 @@ void register_serve(CLI::App& app, const GlobalOptions& global) {
   cmd->add_option("--retention-raw", args->retention_raw,
                   "Delete raw samples older than this (checked at start and hourly; 1-minute roll-ups stay)")
       ->capture_default_str();
+  cmd->add_option("--memory-model", args->memory_model,
+                  "Memory model file for POST /api/v1/memory/predict (default: the one shipped with gpuopt)");
+  cmd->add_option("--forecast-model", args->forecast_model,
+                  "Forecaster for /api/v1/forecast, gpuopt_forecast_* and anomaly events (default: the shipped one)")
+      ->type_name("FILE");
+  cmd->add_flag("--no-forecast", args->no_forecast, "Do not forecast or look for anomalies");
+  cmd->add_option("--power-mode", args->power_mode,
+                  "Power optimizer: off, advisory (recommend via /api/v1/power and /metrics) or control (apply its "
+                  "recommendations through NVML or to the simulated GPUs; restored when the agent stops)")
+      ->check(CLI::IsMember({"off", "advisory", "control"}))
+      ->capture_default_str();
+  cmd->add_option("--power-eta", args->power_eta, "Power optimizer: Zeus cost weight of energy vs time, in [0, 1]")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
+  cmd->add_option("--power-max-slowdown", args->power_max_slowdown,
+                  "Power optimizer: minimise energy with at most this slowdown instead (e.g. 5%)");
   cmd->callback([args, &global] { run(*args, global); });
 }
 

@@ -25,6 +25,9 @@ struct PowerServeOptions {
   enum class Mode { off, advisory, control };
   Mode mode = Mode::advisory;  // control changes power limits: explicit opt-in only
   double eta = 0.5;            // Zeus cost weight of energy vs time, in [0, 1]
+  std::string max_slowdown;    // "" = Zeus cost; else minimise energy with at most this slowdown ("5%")
+  std::chrono::milliseconds decide_every{std::chrono::seconds(30)};  // how often to recompute
+  std::string nvml_library;    // control mode on the nvml source: the library to load ("" = default lookup)
 };
 
 struct ServeOptions {

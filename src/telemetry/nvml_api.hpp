@@ -174,4 +174,21 @@ using nvmlDeviceGetTotalEnergyConsumption_fn = nvmlReturn_t (*)(nvmlDevice_t dev
 using nvmlDeviceGetPerformanceState_fn = nvmlReturn_t (*)(nvmlDevice_t device, nvmlPstates_t* pstate);
 using nvmlDeviceGetFanSpeed_fn = nvmlReturn_t (*)(nvmlDevice_t device, unsigned int* speed_pct);
 
+// Control (power limits and locked clocks). Setters need root: NVML_ERROR_NO_PERMISSION
+// otherwise; a GPU that cannot do it answers NVML_ERROR_NOT_SUPPORTED, a value outside the
+// device's constraints NVML_ERROR_INVALID_ARGUMENT.
+using nvmlDeviceGetPowerManagementLimit_fn = nvmlReturn_t (*)(nvmlDevice_t device, unsigned int* limit_mw);
+using nvmlDeviceSetPowerManagementLimit_fn = nvmlReturn_t (*)(nvmlDevice_t device, unsigned int limit_mw);
+using nvmlDeviceSetGpuLockedClocks_fn = nvmlReturn_t (*)(nvmlDevice_t device, unsigned int min_gpu_clock_mhz,
+                                                         unsigned int max_gpu_clock_mhz);
+using nvmlDeviceResetGpuLockedClocks_fn = nvmlReturn_t (*)(nvmlDevice_t device);
+// On entry *count is the capacity of clocks_mhz; NVML_ERROR_INSUFFICIENT_SIZE sets it to the
+// number needed.
+using nvmlDeviceGetSupportedMemoryClocks_fn = nvmlReturn_t (*)(nvmlDevice_t device, unsigned int* count,
+                                                               unsigned int* clocks_mhz);
+using nvmlDeviceGetSupportedGraphicsClocks_fn = nvmlReturn_t (*)(nvmlDevice_t device,
+                                                                 unsigned int memory_clock_mhz,
+                                                                 unsigned int* count,
+                                                                 unsigned int* clocks_mhz);
+
 }  // namespace gpuopt::nvml

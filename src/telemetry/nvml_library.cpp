@@ -98,6 +98,14 @@ NvmlApi resolve(void* handle, const std::string& path) {
        kOptional);
   bind(handle, path, api.device_get_performance_state, {"nvmlDeviceGetPerformanceState"}, kOptional);
   bind(handle, path, api.device_get_fan_speed, {"nvmlDeviceGetFanSpeed"}, kOptional);
+  bind(handle, path, api.device_get_power_management_limit, {"nvmlDeviceGetPowerManagementLimit"}, kOptional);
+  bind(handle, path, api.device_set_power_management_limit, {"nvmlDeviceSetPowerManagementLimit"}, kOptional);
+  bind(handle, path, api.device_set_gpu_locked_clocks, {"nvmlDeviceSetGpuLockedClocks"}, kOptional);
+  bind(handle, path, api.device_reset_gpu_locked_clocks, {"nvmlDeviceResetGpuLockedClocks"}, kOptional);
+  bind(handle, path, api.device_get_supported_memory_clocks, {"nvmlDeviceGetSupportedMemoryClocks"},
+       kOptional);
+  bind(handle, path, api.device_get_supported_graphics_clocks, {"nvmlDeviceGetSupportedGraphicsClocks"},
+       kOptional);
   return api;
 }
 

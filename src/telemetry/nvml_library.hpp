@@ -40,6 +40,13 @@ struct NvmlApi {
   nvmlDeviceGetTotalEnergyConsumption_fn device_get_total_energy_consumption = nullptr;
   nvmlDeviceGetPerformanceState_fn device_get_performance_state = nullptr;
   nvmlDeviceGetFanSpeed_fn device_get_fan_speed = nullptr;
+  // optional, control (nvml_control.cpp)
+  nvmlDeviceGetPowerManagementLimit_fn device_get_power_management_limit = nullptr;
+  nvmlDeviceSetPowerManagementLimit_fn device_set_power_management_limit = nullptr;
+  nvmlDeviceSetGpuLockedClocks_fn device_set_gpu_locked_clocks = nullptr;
+  nvmlDeviceResetGpuLockedClocks_fn device_reset_gpu_locked_clocks = nullptr;
+  nvmlDeviceGetSupportedMemoryClocks_fn device_get_supported_memory_clocks = nullptr;
+  nvmlDeviceGetSupportedGraphicsClocks_fn device_get_supported_graphics_clocks = nullptr;
 };
 
 // How a caller should treat an NVML return code.

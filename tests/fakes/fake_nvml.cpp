@@ -3,11 +3,13 @@
 //   FAKE_NVML_LEGACY   an old driver: no _v2/_v3 symbols, no clocks *event* reasons (only the
 //                      older throttle-reasons name), no energy counter, no fan speed
 //   FAKE_NVML_NO_UUID  a broken library without the required nvmlDeviceGetUUID
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <string>
 #include <type_traits>
+#include <vector>
 
 #include "fake_control.hpp"
 #include "fake_state.hpp"
@@ -123,6 +125,13 @@ nvmlReturn_t pci_info(nvmlDevice_t handle, nvmlPciInfo_t* pci, bool with_bus_id)
 }
 
 nvmlReturn_t clock(nvmlDevice_t handle, nvmlClockType_t type, unsigned int* mhz, bool max) {
+  Device* device = nullptr;
+  // A locked SM clock is what the SM and graphics clocks read.
+  if (!max && type != NVML_CLOCK_MEM && mhz != nullptr && find(handle, &device) == NVML_SUCCESS &&
+      device->locked_sm_clock_mhz != 0) {
+    *mhz = device->locked_sm_clock_mhz;
+    return NVML_SUCCESS;
+  }
   switch (type) {
     case NVML_CLOCK_GRAPHICS:
       return report(handle, max ? &Device::max_clock_graphics_mhz : &Device::clock_graphics_mhz, mhz);
@@ -132,6 +141,20 @@ nvmlReturn_t clock(nvmlDevice_t handle, nvmlClockType_t type, unsigned int* mhz,
       return report(handle, max ? &Device::max_clock_mem_mhz : &Device::clock_mem_mhz, mhz);
   }
   return NVML_ERROR_INVALID_ARGUMENT;
+}
+
+// NVML's list convention: *count in = capacity, out = entries (INSUFFICIENT_SIZE when too small).
+nvmlReturn_t copy_list(const std::vector<unsigned int>& values, unsigned int* count, unsigned int* out) {
+  if (count == nullptr) return NVML_ERROR_INVALID_ARGUMENT;
+  if (values.empty()) return NVML_ERROR_NOT_SUPPORTED;
+  const auto n = static_cast<unsigned int>(values.size());
+  if (*count < n || out == nullptr) {
+    *count = n;
+    return NVML_ERROR_INSUFFICIENT_SIZE;
+  }
+  std::copy(values.begin(), values.end(), out);
+  *count = n;
+  return NVML_SUCCESS;
 }
 
 nvmlReturn_t cuda_driver_version(int* version) {
@@ -375,6 +398,70 @@ FAKE_NVML_EXPORT nvmlReturn_t nvmlDeviceGetFanSpeed(nvmlDevice_t device, unsigne
 }
 #endif
 
+// ---- control: power limits and locked clocks ----
+
+FAKE_NVML_EXPORT nvmlReturn_t nvmlDeviceGetPowerManagementLimit(nvmlDevice_t device, unsigned int* limit_mw) {
+  FAKE_NVML_COUNT_CALL();
+  return report(device, &Device::enforced_power_limit_mw, limit_mw);
+}
+
+FAKE_NVML_EXPORT nvmlReturn_t nvmlDeviceSetPowerManagementLimit(nvmlDevice_t handle, unsigned int limit_mw) {
+  FAKE_NVML_COUNT_CALL();
+  Device* device = nullptr;
+  if (const nvmlReturn_t code = find(handle, &device); code != NVML_SUCCESS) return code;
+  if (device->set_power_limit_result != NVML_SUCCESS) return device->set_power_limit_result;
+  if (limit_mw < device->power_limit_min_mw.value || limit_mw > device->power_limit_max_mw.value) {
+    return NVML_ERROR_INVALID_ARGUMENT;
+  }
+  device->enforced_power_limit_mw = Reading{.value = limit_mw};
+  fake_nvml::save_settings();
+  return NVML_SUCCESS;
+}
+
+FAKE_NVML_EXPORT nvmlReturn_t nvmlDeviceGetSupportedMemoryClocks(nvmlDevice_t handle, unsigned int* count,
+                                                                 unsigned int* clocks_mhz) {
+  FAKE_NVML_COUNT_CALL();
+  Device* device = nullptr;
+  if (const nvmlReturn_t code = find(handle, &device); code != NVML_SUCCESS) return code;
+  return copy_list(device->supported_memory_clocks_mhz, count, clocks_mhz);
+}
+
+FAKE_NVML_EXPORT nvmlReturn_t nvmlDeviceGetSupportedGraphicsClocks(nvmlDevice_t handle,
+                                                                   unsigned int memory_clock_mhz,
+                                                                   unsigned int* count,
+                                                                   unsigned int* clocks_mhz) {
+  FAKE_NVML_COUNT_CALL();
+  Device* device = nullptr;
+  if (const nvmlReturn_t code = find(handle, &device); code != NVML_SUCCESS) return code;
+  const auto& memory = device->supported_memory_clocks_mhz;
+  if (std::find(memory.begin(), memory.end(), memory_clock_mhz) == memory.end()) return NVML_ERROR_NOT_FOUND;
+  return copy_list(device->supported_graphics_clocks_mhz, count, clocks_mhz);
+}
+
+#ifndef FAKE_NVML_LEGACY
+FAKE_NVML_EXPORT nvmlReturn_t nvmlDeviceSetGpuLockedClocks(nvmlDevice_t handle, unsigned int min_mhz,
+                                                           unsigned int max_mhz) {
+  FAKE_NVML_COUNT_CALL();
+  Device* device = nullptr;
+  if (const nvmlReturn_t code = find(handle, &device); code != NVML_SUCCESS) return code;
+  if (device->set_clocks_result != NVML_SUCCESS) return device->set_clocks_result;
+  if (min_mhz > max_mhz || max_mhz > device->max_clock_sm_mhz.value) return NVML_ERROR_INVALID_ARGUMENT;
+  device->locked_sm_clock_mhz = max_mhz;
+  fake_nvml::save_settings();
+  return NVML_SUCCESS;
+}
+
+FAKE_NVML_EXPORT nvmlReturn_t nvmlDeviceResetGpuLockedClocks(nvmlDevice_t handle) {
+  FAKE_NVML_COUNT_CALL();
+  Device* device = nullptr;
+  if (const nvmlReturn_t code = find(handle, &device); code != NVML_SUCCESS) return code;
+  if (device->set_clocks_result != NVML_SUCCESS) return device->set_clocks_result;
+  device->locked_sm_clock_mhz = 0;
+  fake_nvml::save_settings();
+  return NVML_SUCCESS;
+}
+#endif
+
 // ---- control API for tests (fake_control.hpp) ----
 
 FAKE_NVML_EXPORT int fake_nvml_configure(const char* json) {
@@ -405,7 +492,17 @@ static_assert(std::is_same_v<decltype(&nvmlDeviceGetCurrentClocksEventReasons),
 static_assert(
     std::is_same_v<decltype(&nvmlDeviceGetTotalEnergyConsumption), nvmlDeviceGetTotalEnergyConsumption_fn>);
 static_assert(std::is_same_v<decltype(&nvmlDeviceGetFanSpeed), nvmlDeviceGetFanSpeed_fn>);
+static_assert(std::is_same_v<decltype(&nvmlDeviceSetGpuLockedClocks), nvmlDeviceSetGpuLockedClocks_fn>);
+static_assert(std::is_same_v<decltype(&nvmlDeviceResetGpuLockedClocks), nvmlDeviceResetGpuLockedClocks_fn>);
 #endif
+static_assert(
+    std::is_same_v<decltype(&nvmlDeviceGetPowerManagementLimit), nvmlDeviceGetPowerManagementLimit_fn>);
+static_assert(
+    std::is_same_v<decltype(&nvmlDeviceSetPowerManagementLimit), nvmlDeviceSetPowerManagementLimit_fn>);
+static_assert(
+    std::is_same_v<decltype(&nvmlDeviceGetSupportedMemoryClocks), nvmlDeviceGetSupportedMemoryClocks_fn>);
+static_assert(
+    std::is_same_v<decltype(&nvmlDeviceGetSupportedGraphicsClocks), nvmlDeviceGetSupportedGraphicsClocks_fn>);
 #ifndef FAKE_NVML_NO_UUID
 static_assert(std::is_same_v<decltype(&nvmlDeviceGetUUID), nvmlDeviceGetUUID_fn>);
 #endif

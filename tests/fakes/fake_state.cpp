@@ -100,6 +100,14 @@ Device parse_device(const json& object, std::size_t index) {
       device.lost = get<bool>(value, field);
     } else if (key == "energy_step_mj") {
       device.energy_step_mj = get<unsigned long long>(value, field);
+    } else if (key == "set_power_limit") {
+      device.set_power_limit_result = parse_code(value, field);
+    } else if (key == "set_clocks") {
+      device.set_clocks_result = parse_code(value, field);
+    } else if (key == "supported_memory_clocks_mhz") {
+      device.supported_memory_clocks_mhz = get<std::vector<unsigned int>>(value, field);
+    } else if (key == "supported_graphics_clocks_mhz") {
+      device.supported_graphics_clocks_mhz = get<std::vector<unsigned int>>(value, field);
     } else {
       bool known = false;
       for (const ReadingField& reading : kReadingFields) {
@@ -124,6 +132,8 @@ State parse_state(const json& root, State next) {
       next.nvml_version = get<std::string>(value, key);
     } else if (key == "cuda_driver_version") {
       next.cuda_driver_version = get<int>(value, key);
+    } else if (key == "state_file") {
+      next.state_file = get<std::string>(value, key);
     } else if (key == "devices") {
       if (!value.is_array()) fail(key, "expected an array");
       next.devices.clear();
@@ -140,10 +150,35 @@ std::map<std::string, unsigned long long, std::less<>>& counters() {
   return by_symbol;
 }
 
+// Settings saved by an earlier process (save_settings) replace the configured ones.
+void load_settings(State& s) {
+  if (s.state_file.empty()) return;
+  std::ifstream file(s.state_file);
+  if (!file) return;
+  const json saved = json::parse(file, nullptr, false);
+  if (!saved.is_array()) fail("state_file " + s.state_file, "expected an array");
+  for (std::size_t i = 0; i < saved.size() && i < s.devices.size(); ++i) {
+    s.devices[i].enforced_power_limit_mw = Reading{.value = saved[i].value("enforced_power_limit_mw", 0ULL)};
+    s.devices[i].locked_sm_clock_mhz = saved[i].value("locked_sm_clock_mhz", 0U);
+  }
+}
+
 }  // namespace
+
+void save_settings() {
+  const State& s = state();
+  if (s.state_file.empty()) return;
+  json saved = json::array();
+  for (const Device& d : s.devices) {
+    saved.push_back({{"enforced_power_limit_mw", d.enforced_power_limit_mw.value},
+                     {"locked_sm_clock_mhz", d.locked_sm_clock_mhz}});
+  }
+  std::ofstream(s.state_file) << saved.dump();
+}
 
 Device make_device(std::size_t index) {
   Device device;
+  for (unsigned int mhz = 1410; mhz >= 210; mhz -= 15) device.supported_graphics_clocks_mhz.push_back(mhz);
   device.uuid = "GPU-fa4e0000-0000-0000-0000-00000000000" + std::to_string(index);
   device.pci_bus = 0x10 + static_cast<unsigned int>(index);
   return device;
@@ -160,6 +195,7 @@ void configure(std::string_view json_text) {
   fresh.init_count = current.init_count;
   try {
     current = parse_state(json::parse(json_text), std::move(fresh));
+    load_settings(current);
   } catch (const json::exception& e) {
     throw std::runtime_error(std::string("fake NVML config: ") + e.what());
   }

@@ -49,6 +49,14 @@ struct Device {
   Reading total_energy_mj{.value = 1000000};
   Reading performance_state{.value = 0};
   Reading fan_speed_pct{.value = 30};
+
+  // Control: what the setters return instead of succeeding (SUCCESS = they work, within the
+  // constraints above), the clocks a GPU supports, and the clock lock in force.
+  nvmlReturn_t set_power_limit_result = gpuopt::nvml::NVML_SUCCESS;
+  nvmlReturn_t set_clocks_result = gpuopt::nvml::NVML_SUCCESS;
+  std::vector<unsigned int> supported_memory_clocks_mhz = {1593};
+  std::vector<unsigned int> supported_graphics_clocks_mhz;  // default 1410, 1395, ... 210 (an A100)
+  unsigned int locked_sm_clock_mhz = 0;                     // 0 = not locked
 };
 
 // A device with all defaults, identity included, as the `index`-th GPU.
@@ -61,7 +69,13 @@ struct State {
   int cuda_driver_version = 12020;
   std::vector<Device> devices = {make_device(0)};
   int init_count = 0;  // nvmlInit minus nvmlShutdown calls
+  // When set, every successful setter saves the settings there and each configuration loads
+  // them back, so a change outlives the process (as on a real GPU).
+  std::string state_file;
 };
+
+// Writes the settings of every device to state().state_file (no-op when unset).
+void save_settings();
 
 State& state();
 

@@ -1,0 +1,105 @@
+// Forecasters behind one interface, created by registry name:
+//   persistence            the last value, for every horizon
+//   moving-average         the mean over the last `horizon` (at least 1 s)
+//   tree:xgboost           gradient-boosted trees on lag / rolling features, one per channel x horizon
+//   seq:gru                GRU over the multi-resolution window, multi-horizon head
+//   seq:transformer        Transformer encoder over the same window
+//   seq:bigru-transformer  the hybrid: BiGRU feeding Transformer layers
+// Learned models predict the change from the last value, in window-normalized units (window.hpp).
+// A forecaster is not thread-safe; predict() may be called concurrently only on separate objects.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "gpuopt/forecast/series.hpp"
+#include "gpuopt/forecast/window.hpp"
+#include "gpuopt/ml/model_file.hpp"
+
+namespace gpuopt::forecast {
+
+struct ForecastSpec {
+  std::chrono::milliseconds step{100};
+  std::vector<std::chrono::milliseconds> horizons{std::chrono::seconds(1), std::chrono::seconds(5),
+                                                  std::chrono::seconds(30)};
+  WindowConfig window;
+  std::size_t horizon_steps(std::size_t h) const { return static_cast<std::size_t>(horizons[h] / step); }
+  std::size_t outputs() const { return kChannelCount * horizons.size(); }  // per window
+};
+
+// "1s,5s,30s" -> durations; UsageError for a bad or non-positive entry, a horizon that is not a
+// multiple of `step`, or an empty list.
+std::vector<std::chrono::milliseconds> parse_horizons(const std::string& text, std::chrono::milliseconds step);
+
+struct TrainOptions {
+  std::uint64_t seed = 1;
+  double budget_s = 60;             // wall-clock budget of one model's training
+  std::size_t max_steps = 3000;     // optimizer steps of a sequence model (deterministic when
+                                    // reached before the budget)
+  int threads = 1;                  // torch / XGBoost threads
+  std::function<void(double fraction)> on_progress;  // optional, fraction of the budget done
+  const std::atomic<bool>* stop = nullptr;           // optional: stop early, keeping what was learned
+};
+
+// Half-width of the calibrated interval, per channel x horizon, in window-scale units: the
+// `level` quantile of |error| / scale on windows the model did not train on. NaN = not calibrated.
+struct Calibration {
+  double level = 0.95;
+  std::vector<float> half_width;  // [channel * horizons + h]
+};
+
+class Forecaster {
+ public:
+  explicit Forecaster(ForecastSpec spec) : spec_(std::move(spec)) {}
+  virtual ~Forecaster() = default;
+  virtual std::string name() const = 0;
+  const ForecastSpec& spec() const { return spec_; }
+
+  // Trains on forecast origins whose targets (end + every horizon) lie inside their history
+  // (baselines learn nothing). Throws Error.
+  virtual void fit(std::span<const WindowRef> windows, const TrainOptions& options) = 0;
+
+  // out[w * spec().outputs() + channel * horizons + h] = predicted value in the channel's unit,
+  // NaN where the window lacks the channel. out.size() must be windows.size() * outputs().
+  virtual void predict(std::span<const WindowRef> windows, std::span<float> out) const = 0;
+
+  // Model file: meta {domain "forecast", model, step_ms, horizons_ms, window, calibration} plus
+  // the model's own sections. load() throws ParseError when the file does not fit.
+  void save(ml::ModelFile& file) const;
+  void load(const ml::ModelFile& file, const std::string& name);
+
+  const Calibration& calibration() const { return calibration_; }
+  void set_calibration(Calibration c) { calibration_ = std::move(c); }
+
+ protected:
+  virtual void save_state(ml::ModelFile& file) const { (void)file; }
+  virtual void load_state(const ml::ModelFile& file, const std::string& name) {
+    (void)file;
+    (void)name;
+  }
+
+ private:
+  ForecastSpec spec_;
+  Calibration calibration_;
+};
+
+// Registry. Throws UsageError for an unknown name, listing the valid ones.
+std::unique_ptr<Forecaster> make_forecaster(std::string_view name, const ForecastSpec& spec);
+std::vector<std::string> forecaster_names();
+
+// Reads the spec and model name from a model file, builds the forecaster and loads its state.
+// Throws UsageError when the file is not a forecast model, ParseError when it is malformed.
+std::unique_ptr<Forecaster> load_forecaster(const ml::ModelFile& file, const std::string& name);
+std::unique_ptr<Forecaster> load_forecaster_file(const std::string& path);
+// The forecaster shipped with gpuopt (models/forecast-default.gpuopt, compiled in).
+std::unique_ptr<Forecaster> load_default_forecaster();
+
+}  // namespace gpuopt::forecast

@@ -1,0 +1,45 @@
+// What a forecaster sees: the history of one GPU up to "now" (the last observed grid step),
+// at two resolutions -- the recent fine steps and a longer coarse context of bucket means --
+// and the per-channel scale that makes it GPU-type independent.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <span>
+
+#include "gpuopt/forecast/channels.hpp"
+
+namespace gpuopt::forecast {
+
+// A GPU's values on the grid, oldest first (views into a Segment or an online buffer).
+struct History {
+  std::array<std::span<const float>, kChannelCount> values;
+  std::size_t size() const { return values[0].size(); }
+};
+
+// The forecast origin: step `end` of `history` is the latest observation. Nothing after `end`
+// is input; training reads targets there.
+struct WindowRef {
+  History history;
+  std::size_t end = 0;
+};
+
+struct WindowConfig {
+  int fine_steps = 16;     // recent steps at full resolution (1.6 s at 100 ms)
+  int coarse_steps = 24;   // older context as bucket means ...
+  int coarse_factor = 50;  // ... of this many steps each (24 x 5 s = 2 min at 100 ms)
+  std::size_t history_steps() const { return static_cast<std::size_t>(coarse_steps) * coarse_factor; }
+};
+
+// Per channel: the fixed scale (percentages, temperature) or a robust scale of the input window
+// (95th percentile of the last history_steps() values, at least the channel's floor); NaN when
+// the channel has no value in the window. Reads only steps <= end.
+ChannelValues window_scales(const WindowRef& w, const WindowConfig& config);
+
+// The latest value of each channel at or before `end` within the window (NaN if none).
+ChannelValues last_values(const WindowRef& w, const WindowConfig& config);
+
+// Mean of steps (end - n, end] of one channel, skipping NaN; NaN if none.
+float trailing_mean(const WindowRef& w, Channel c, std::size_t n);
+
+}  // namespace gpuopt::forecast

@@ -1,0 +1,52 @@
+// The reference forecasters: persistence and moving average (nothing to learn).
+#include <algorithm>
+
+#include "models.hpp"
+
+namespace gpuopt::forecast {
+namespace {
+
+class Persistence final : public Forecaster {
+ public:
+  using Forecaster::Forecaster;
+  std::string name() const override { return "persistence"; }
+  void fit(std::span<const WindowRef>, const TrainOptions&) override {}
+  void predict(std::span<const WindowRef> windows, std::span<float> out) const override {
+    for (std::size_t w = 0; w < windows.size(); ++w) {
+      const ChannelValues last = last_values(windows[w], spec().window);
+      for (std::size_t c = 0; c < kChannelCount; ++c) {
+        for (std::size_t h = 0; h < spec().horizons.size(); ++h) out[output_index(spec(), w, c, h)] = last[c];
+      }
+    }
+  }
+};
+
+// The mean over the last `horizon` (at least 1 s): a longer horizon averages away more of the
+// iteration-level ripple that it cannot predict anyway.
+class MovingAverage final : public Forecaster {
+ public:
+  using Forecaster::Forecaster;
+  std::string name() const override { return "moving-average"; }
+  void fit(std::span<const WindowRef>, const TrainOptions&) override {}
+  void predict(std::span<const WindowRef> windows, std::span<float> out) const override {
+    const std::size_t one_second = std::max<std::size_t>(1, std::chrono::milliseconds(1000) / spec().step);
+    for (std::size_t w = 0; w < windows.size(); ++w) {
+      for (std::size_t c = 0; c < kChannelCount; ++c) {
+        for (std::size_t h = 0; h < spec().horizons.size(); ++h) {
+          const std::size_t n = std::max(one_second, spec().horizon_steps(h));
+          out[output_index(spec(), w, c, h)] = trailing_mean(windows[w], static_cast<Channel>(c), n);
+        }
+      }
+    }
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Forecaster> make_persistence(const ForecastSpec& spec) { return std::make_unique<Persistence>(spec); }
+
+std::unique_ptr<Forecaster> make_moving_average(const ForecastSpec& spec) {
+  return std::make_unique<MovingAverage>(spec);
+}
+
+}  // namespace gpuopt::forecast

@@ -1,0 +1,126 @@
+#include "gpuopt/forecast/forecaster.hpp"
+
+#include <cmath>
+#include <limits>
+
+#include <fmt/format.h>
+
+#include "gpuopt/error.hpp"
+#include "gpuopt/units.hpp"
+#include "models.hpp"
+
+namespace gpuopt::forecast {
+namespace {
+
+using nlohmann::json;
+
+json floats_to_json(const std::vector<float>& values) {
+  json out = json::array();
+  for (const float v : values) out.push_back(std::isnan(v) ? json(nullptr) : json(v));
+  return out;
+}
+
+std::vector<float> floats_from_json(const json& j) {
+  std::vector<float> out;
+  for (const json& v : j) out.push_back(v.is_null() ? std::numeric_limits<float>::quiet_NaN() : v.get<float>());
+  return out;
+}
+
+ForecastSpec spec_from_meta(const json& meta) {
+  ForecastSpec spec;
+  spec.step = std::chrono::milliseconds(meta.at("step_ms").get<std::int64_t>());
+  spec.horizons.clear();
+  for (const json& h : meta.at("horizons_ms")) spec.horizons.emplace_back(h.get<std::int64_t>());
+  const json& w = meta.at("window");
+  spec.window.fine_steps = w.at("fine_steps").get<int>();
+  spec.window.coarse_steps = w.at("coarse_steps").get<int>();
+  spec.window.coarse_factor = w.at("coarse_factor").get<int>();
+  return spec;
+}
+
+}  // namespace
+
+std::vector<std::chrono::milliseconds> parse_horizons(const std::string& text, std::chrono::milliseconds step) {
+  std::vector<std::chrono::milliseconds> out;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    const std::size_t comma = std::min(text.find(',', start), text.size());
+    const std::string item = text.substr(start, comma - start);
+    const std::chrono::milliseconds h = parse_duration(item);
+    if (h.count() <= 0) throw UsageError(fmt::format("horizon '{}' must be positive", item));
+    if (h.count() % step.count() != 0) {
+      throw UsageError(fmt::format("horizon '{}' is not a multiple of the step {}", item, format_duration(step)));
+    }
+    out.push_back(h);
+    start = comma + 1;
+  }
+  if (out.empty()) throw UsageError("no horizon given");
+  return out;
+}
+
+void Forecaster::save(ml::ModelFile& file) const {
+  json horizons = json::array();
+  for (const auto h : spec_.horizons) horizons.push_back(h.count());
+  json channels = json::array();
+  for (const ChannelInfo& info : all_channels()) channels.push_back(info.name);
+  file.meta["domain"] = "forecast";
+  file.meta["model"] = name();
+  file.meta["step_ms"] = spec_.step.count();
+  file.meta["horizons_ms"] = horizons;
+  file.meta["channels"] = channels;
+  file.meta["window"] = {{"fine_steps", spec_.window.fine_steps},
+                         {"coarse_steps", spec_.window.coarse_steps},
+                         {"coarse_factor", spec_.window.coarse_factor}};
+  file.meta["calibration"] = {{"level", calibration_.level},
+                              {"half_width", floats_to_json(calibration_.half_width)}};
+  save_state(file);
+}
+
+void Forecaster::load(const ml::ModelFile& file, const std::string& name) {
+  try {
+    const json& cal = file.meta.at("calibration");
+    calibration_.level = cal.at("level").get<double>();
+    calibration_.half_width = floats_from_json(cal.at("half_width"));
+  } catch (const json::exception& e) {
+    throw ParseError(name, 0, "calibration", e.what());
+  }
+  if (!calibration_.half_width.empty() && calibration_.half_width.size() != spec_.outputs()) {
+    throw ParseError(name, 0, "calibration", "one half-width per channel and horizon expected");
+  }
+  load_state(file, name);
+}
+
+std::unique_ptr<Forecaster> make_forecaster(std::string_view name, const ForecastSpec& spec) {
+  if (name == "persistence") return make_persistence(spec);
+  if (name == "moving-average") return make_moving_average(spec);
+  if (name == "tree:xgboost") return make_tree_forecaster(spec);
+  if (name == "seq:gru" || name == "seq:transformer" || name == "seq:bigru-transformer") {
+    return make_seq_forecaster(name.substr(4), spec);
+  }
+  throw UsageError(fmt::format("unknown forecast model '{}' (valid: {})", name, fmt::join(forecaster_names(), ", ")));
+}
+
+std::vector<std::string> forecaster_names() {
+  return {"persistence", "moving-average", "tree:xgboost", "seq:gru", "seq:transformer", "seq:bigru-transformer"};
+}
+
+std::unique_ptr<Forecaster> load_forecaster(const ml::ModelFile& file, const std::string& name) {
+  ml::require_domain(file, "forecast", name);
+  ForecastSpec spec;
+  std::string model;
+  try {
+    spec = spec_from_meta(file.meta);
+    model = file.meta.at("model").get<std::string>();
+  } catch (const json::exception& e) {
+    throw ParseError(name, 0, "meta", e.what());
+  }
+  auto forecaster = make_forecaster(model, spec);
+  forecaster->load(file, name);
+  return forecaster;
+}
+
+std::unique_ptr<Forecaster> load_forecaster_file(const std::string& path) {
+  return load_forecaster(ml::load_model_file(path), path);
+}
+
+}  // namespace gpuopt::forecast

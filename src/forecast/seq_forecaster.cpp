@@ -1,0 +1,182 @@
+// seq:gru, seq:transformer, seq:bigru-transformer -- a shared sequence encoder (src/ml) over the
+// multi-resolution window, pooled (last token + mean) into a head with one output per
+// channel x horizon: the change from the last value in window-scale units. The only forecast
+// file that uses libtorch.
+#include <chrono>
+#include <cmath>
+#include <random>
+
+#include "gpuopt/error.hpp"
+#include "ml/seq_encoder.hpp"
+#include "models.hpp"
+#include "seq_tokens.hpp"
+
+namespace gpuopt::forecast {
+namespace {
+
+constexpr std::int64_t kBatch = 64;
+constexpr double kLearningRate = 2e-3;
+constexpr double kHuberBeta = 0.05;  // normalized units: errors beyond 5 % of scale count linearly
+constexpr std::int64_t kHeadWidth = 64;
+
+ml::SeqEncoderOptions encoder_options(std::string_view arch) {
+  ml::SeqEncoderOptions o;
+  o.arch = ml::parse_seq_arch(arch);
+  o.input_dim = static_cast<std::int64_t>(kTokenFeatures);
+  o.d_model = 32;
+  o.transformer_layers = 2;
+  o.heads = 4;
+  o.ff_dim = 64;
+  o.dropout = 0.05;
+  return o;
+}
+
+class SeqNetImpl : public torch::nn::Module {
+ public:
+  SeqNetImpl(const ml::SeqEncoderOptions& options, std::int64_t outputs)
+      : encoder_(register_module("encoder", ml::SeqEncoder(options))),
+        hidden_(register_module("hidden", torch::nn::Linear(2 * options.d_model, kHeadWidth))),
+        out_(register_module("out", torch::nn::Linear(kHeadWidth, outputs))) {}
+
+  // x: [tokens, batch, features] -> [batch, outputs]
+  torch::Tensor forward(const torch::Tensor& x) {
+    const torch::Tensor h = encoder_->forward(x);
+    const torch::Tensor pooled = torch::cat({h[-1], h.mean(0)}, 1);
+    return out_(torch::gelu(hidden_(pooled)));
+  }
+
+ private:
+  ml::SeqEncoder encoder_;
+  torch::nn::Linear hidden_;
+  torch::nn::Linear out_;
+};
+TORCH_MODULE(SeqNet);
+
+// Inputs of a batch of windows, with the last values and scales to turn outputs back into units.
+struct Batch {
+  torch::Tensor x;  // [tokens, batch, features]
+  std::vector<ChannelValues> last;
+  std::vector<ChannelValues> scales;
+};
+
+Batch encode(std::span<const WindowRef> windows, const ForecastSpec& spec) {
+  const std::size_t tokens = token_count(spec.window);
+  const auto n = static_cast<std::int64_t>(windows.size());
+  Batch b;
+  torch::Tensor flat = torch::empty({n, static_cast<std::int64_t>(tokens), static_cast<std::int64_t>(kTokenFeatures)});
+  float* data = flat.data_ptr<float>();
+  for (std::size_t w = 0; w < windows.size(); ++w) {
+    b.last.push_back(last_values(windows[w], spec.window));
+    b.scales.push_back(window_scales(windows[w], spec.window));
+    encode_tokens(windows[w], spec.window, b.last.back(), b.scales.back(),
+                  std::span<float>(data + w * tokens * kTokenFeatures, tokens * kTokenFeatures));
+  }
+  b.x = flat.transpose(0, 1).contiguous();
+  return b;
+}
+
+class SeqForecaster final : public Forecaster {
+ public:
+  SeqForecaster(std::string_view arch, const ForecastSpec& spec)
+      : Forecaster(spec), arch_(arch), net_(encoder_options(arch), static_cast<std::int64_t>(spec.outputs())) {}
+
+  std::string name() const override { return "seq:" + arch_; }
+
+  void fit(std::span<const WindowRef> windows, const TrainOptions& options) override {
+    ml::configure_torch(options.threads, options.seed);
+    net_ = SeqNet(encoder_options(arch_), static_cast<std::int64_t>(spec().outputs()));
+    net_->train();
+    torch::optim::Adam optimizer(net_->parameters(), torch::optim::AdamOptions(kLearningRate));
+    std::mt19937_64 rng(options.seed);
+    std::uniform_int_distribution<std::size_t> pick(0, windows.size() - 1);
+    std::vector<WindowRef> batch(static_cast<std::size_t>(kBatch));
+    const auto started = std::chrono::steady_clock::now();
+    for (std::size_t step = 0; step < options.max_steps; ++step) {
+      const double elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+      if (elapsed_s > options.budget_s || (options.stop && options.stop->load())) break;
+      const double progress = static_cast<double>(step) / static_cast<double>(options.max_steps);
+      // Cosine decay to a tenth of the initial rate, by step so that a run is reproducible.
+      const double lr = kLearningRate * (0.1 + 0.45 * (1 + std::cos(M_PI * progress)));
+      for (auto& group : optimizer.param_groups()) static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr);
+      for (auto& w : batch) w = windows[pick(rng)];
+      const Batch b = encode(batch, spec());
+      const auto [target, mask] = targets(batch, b);
+      const torch::Tensor pred = net_->forward(b.x);
+      const torch::Tensor loss =
+          torch::smooth_l1_loss(pred * mask, target, at::Reduction::Sum, kHuberBeta) / mask.sum().clamp_min(1);
+      optimizer.zero_grad();
+      loss.backward();
+      torch::nn::utils::clip_grad_norm_(net_->parameters(), 1.0);
+      optimizer.step();
+      if (options.on_progress && step % 20 == 0) {
+        options.on_progress(std::max(progress, elapsed_s / options.budget_s));
+      }
+    }
+    net_->eval();
+  }
+
+  void predict(std::span<const WindowRef> windows, std::span<float> out) const override {
+    if (windows.empty()) return;
+    const Batch b = encode(windows, spec());
+    torch::Tensor pred;
+    {
+      c10::InferenceMode guard;
+      pred = net_->forward(b.x).contiguous();
+    }
+    const float* p = pred.data_ptr<float>();
+    const std::size_t horizons = spec().horizons.size();
+    for (std::size_t w = 0; w < windows.size(); ++w) {
+      for (std::size_t c = 0; c < kChannelCount; ++c) {
+        for (std::size_t h = 0; h < horizons; ++h) {
+          const std::size_t i = output_index(spec(), w, c, h);
+          out[i] = b.last[w][c] + p[i] * b.scales[w][c];  // NaN when the channel is absent
+        }
+      }
+    }
+  }
+
+ protected:
+  void save_state(ml::ModelFile& file) const override { file.sections["torch"] = ml::module_to_bytes(*net_); }
+
+  void load_state(const ml::ModelFile& file, const std::string& name) override {
+    const auto it = file.sections.find("torch");
+    if (it == file.sections.end()) throw ParseError(name, 0, "torch", "section missing");
+    ml::module_from_bytes(*net_, it->second, name);
+    net_->eval();
+  }
+
+ private:
+  // Normalized change per channel x horizon, and a mask of the targets that exist.
+  std::pair<torch::Tensor, torch::Tensor> targets(std::span<const WindowRef> batch, const Batch& b) const {
+    const auto outputs = static_cast<std::int64_t>(spec().outputs());
+    torch::Tensor target = torch::zeros({static_cast<std::int64_t>(batch.size()), outputs});
+    torch::Tensor mask = torch::zeros_like(target);
+    float* t = target.data_ptr<float>();
+    float* m = mask.data_ptr<float>();
+    const std::size_t horizons = spec().horizons.size();
+    for (std::size_t w = 0; w < batch.size(); ++w) {
+      for (std::size_t c = 0; c < kChannelCount; ++c) {
+        for (std::size_t h = 0; h < horizons; ++h) {
+          const float truth = batch[w].history.values[c][batch[w].end + spec().horizon_steps(h)];
+          const float delta = (truth - b.last[w][c]) / b.scales[w][c];
+          if (std::isnan(delta)) continue;
+          const std::size_t i = output_index(spec(), w, c, h);
+          t[i] = delta;
+          m[i] = 1;
+        }
+      }
+    }
+    return {target, mask};
+  }
+
+  std::string arch_;
+  mutable SeqNet net_;
+};
+
+}  // namespace
+
+std::unique_ptr<Forecaster> make_seq_forecaster(std::string_view arch, const ForecastSpec& spec) {
+  return std::make_unique<SeqForecaster>(arch, spec);
+}
+
+}  // namespace gpuopt::forecast

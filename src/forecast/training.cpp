@@ -1,0 +1,103 @@
+#include "gpuopt/forecast/training.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <random>
+
+#include "gpuopt/error.hpp"
+#include "models.hpp"
+
+namespace gpuopt::forecast {
+
+History history_of(const Segment& segment) {
+  History h;
+  for (std::size_t c = 0; c < kChannelCount; ++c) h.values[c] = segment.values[c];
+  return h;
+}
+
+std::vector<WindowRef> select_windows(std::span<const Trace> traces, const ForecastSpec& spec,
+                                      const WindowSelection& selection) {
+  const std::size_t max_h = spec.horizon_steps(spec.horizons.size() - 1);
+  const std::size_t min_end = static_cast<std::size_t>(spec.window.fine_steps) - 1;
+  const std::size_t stride = std::max<std::size_t>(1, selection.stride);
+  std::vector<WindowRef> out;
+  // Reservoir sampling: a uniform subset without holding every candidate.
+  std::mt19937_64 rng(selection.seed);
+  std::uint64_t seen = 0;
+  const auto offer = [&](const WindowRef& w) {
+    ++seen;
+    if (selection.max_windows == 0 || out.size() < selection.max_windows) {
+      out.push_back(w);
+    } else if (const std::uint64_t j = rng() % seen; j < selection.max_windows) {
+      out[j] = w;
+    }
+  };
+  for (const Trace& trace : traces) {
+    for (const GpuSeries& gpu : trace.gpus) {
+      for (const Segment& segment : gpu.segments) {
+        const auto n = static_cast<double>(segment.size());
+        const auto from = static_cast<std::size_t>(selection.from_fraction * n);
+        const auto to = static_cast<std::size_t>(selection.to_fraction * n);
+        const History history = history_of(segment);
+        for (std::size_t end = std::max(from, min_end); end + max_h < to; end += stride) {
+          offer({history, end});
+        }
+      }
+    }
+  }
+  return out;
+}
+
+void calibrate(Forecaster& model, std::span<const WindowRef> windows) {
+  const ForecastSpec& spec = model.spec();
+  const std::size_t horizons = spec.horizons.size();
+  std::vector<float> pred(windows.size() * spec.outputs());
+  model.predict(windows, pred);
+  std::vector<std::vector<float>> errors(spec.outputs());
+  for (std::size_t w = 0; w < windows.size(); ++w) {
+    const ChannelValues scales = window_scales(windows[w], spec.window);
+    for (std::size_t c = 0; c < kChannelCount; ++c) {
+      for (std::size_t h = 0; h < horizons; ++h) {
+        const float truth = windows[w].history.values[c][windows[w].end + spec.horizon_steps(h)];
+        const float p = pred[output_index(spec, w, c, h)];
+        if (std::isnan(truth) || std::isnan(p) || std::isnan(scales[c])) continue;
+        errors[c * horizons + h].push_back(std::abs(p - truth) / scales[c]);
+      }
+    }
+  }
+  Calibration cal = model.calibration();
+  cal.half_width.assign(spec.outputs(), std::numeric_limits<float>::quiet_NaN());
+  for (std::size_t i = 0; i < errors.size(); ++i) {
+    auto& e = errors[i];
+    if (e.empty()) continue;
+    const auto at = e.begin() + static_cast<std::ptrdiff_t>(cal.level * static_cast<double>(e.size() - 1));
+    std::nth_element(e.begin(), at, e.end());
+    cal.half_width[i] = *at;
+  }
+  model.set_calibration(std::move(cal));
+}
+
+std::unique_ptr<Forecaster> train_forecaster(std::string_view name, std::span<const Trace> traces,
+                                             const ForecastSpec& spec, const TrainOptions& options,
+                                             std::size_t max_windows) {
+  auto model = make_forecaster(name, spec);
+  WindowSelection fit_sel;
+  fit_sel.max_windows = max_windows;
+  fit_sel.seed = options.seed;
+  fit_sel.to_fraction = 1 - kCalibrationFraction;
+  const std::vector<WindowRef> fit_windows = select_windows(traces, spec, fit_sel);
+  WindowSelection cal_sel;
+  cal_sel.stride = 10;
+  cal_sel.max_windows = 20000;
+  cal_sel.seed = options.seed;
+  cal_sel.from_fraction = 1 - kCalibrationFraction;
+  const std::vector<WindowRef> cal_windows = select_windows(traces, spec, cal_sel);
+  if (fit_windows.empty()) {
+    throw Error("no trace segment is long enough to train on (needs the longest horizon plus a few seconds)");
+  }
+  model->fit(fit_windows, options);
+  calibrate(*model, cal_windows.empty() ? std::span<const WindowRef>(fit_windows) : cal_windows);
+  return model;
+}
+
+}  // namespace gpuopt::forecast

@@ -1,0 +1,35 @@
+// The predictor implementations behind make_predictor() (registry.cpp), and the training helpers
+// they share. Internal to gpuopt::memory_model.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "gpuopt/memory/predictor.hpp"
+
+namespace gpuopt::memory {
+
+std::unique_ptr<MemoryPredictor> make_analytic_predictor();
+// tree_name: "tree:dt", "tree:rf", "tree:adaboost", "tree:xgboost".
+std::unique_ptr<MemoryPredictor> make_tree_predictor(std::string_view tree_name);
+// seq_name: "seq:bigru-transformer", "seq:bigru", "seq:transformer".
+std::unique_ptr<MemoryPredictor> make_seq_predictor(std::string_view seq_name);
+
+// Indices of the rows with a measured peak (> 0); throws UsageError when there are fewer than 10.
+std::vector<std::size_t> measured_rows(std::span<const Task> tasks);
+
+// True for the rows of the validation split: about `fraction` of the groups (split_groups) of each
+// source, chosen deterministically from the seed. With fewer than two groups nothing is held out.
+std::vector<bool> validation_mask(std::span<const Task> tasks, double fraction, std::uint64_t seed);
+
+// meta {"domain": "memory", "model": name}, the start of every memory model file.
+ml::ModelFile new_memory_model_file(const std::string& name);
+// Reads a number from a model file's meta; throws ParseError naming `source` and the key.
+double meta_number(const ml::ModelFile& file, const std::string& key, const std::string& source);
+
+}  // namespace gpuopt::memory

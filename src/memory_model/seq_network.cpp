@@ -1,0 +1,85 @@
+#include "seq_network.hpp"
+
+#include <cmath>
+
+#include "gpuopt/error.hpp"
+
+namespace gpuopt::memory {
+namespace {
+
+// The README's priors: the intercept is ~16 B x params + ~1.6 GiB and the slope 0.4-1.1 x the
+// layers' outputs, so a zero network output starts from the middle of that range.
+constexpr double kOverheadMib = 1600;
+constexpr double kActivationShare = 0.5;
+// Raw outputs are squashed to +-kRange (factors e^+-4): enough for every set seen, and stable.
+constexpr double kRange = 4.0;
+constexpr double kTinyMib = 1e-6;
+
+}  // namespace
+
+nlohmann::json SeqNetOptions::to_json() const {
+  return {{"arch", ml::seq_arch_name(encoder.arch)},
+          {"input_dim", encoder.input_dim},
+          {"d_model", encoder.d_model},
+          {"transformer_layers", encoder.transformer_layers},
+          {"heads", encoder.heads},
+          {"ff_dim", encoder.ff_dim},
+          {"dropout", encoder.dropout},
+          {"task_features", task_features},
+          {"hidden", hidden}};
+}
+
+SeqNetOptions SeqNetOptions::from_json(const nlohmann::json& j, const std::string& source) {
+  SeqNetOptions o;
+  try {
+    o.encoder.arch = ml::parse_seq_arch(j.at("arch").get<std::string>());
+    o.encoder.input_dim = j.at("input_dim").get<std::int64_t>();
+    o.encoder.d_model = j.at("d_model").get<std::int64_t>();
+    o.encoder.transformer_layers = j.at("transformer_layers").get<std::int64_t>();
+    o.encoder.heads = j.at("heads").get<std::int64_t>();
+    o.encoder.ff_dim = j.at("ff_dim").get<std::int64_t>();
+    o.encoder.dropout = j.at("dropout").get<double>();
+    o.task_features = j.at("task_features").get<std::int64_t>();
+    o.hidden = j.at("hidden").get<std::int64_t>();
+  } catch (const nlohmann::json::exception& e) {
+    throw ParseError(source, 0, "network", e.what());
+  } catch (const UsageError& e) {
+    throw ParseError(source, 0, "network.arch", e.what());
+  }
+  return o;
+}
+
+SeqMemoryNetImpl::SeqMemoryNetImpl(const SeqNetOptions& options) {
+  encoder_ = register_module("encoder", ml::SeqEncoder(options.encoder));
+  const std::int64_t in = 2 * options.encoder.d_model + options.task_features;
+  auto last = torch::nn::Linear(options.hidden, kHeadOutputs);
+  head_ =
+      register_module("head", torch::nn::Sequential(torch::nn::Linear(in, options.hidden), torch::nn::GELU(),
+                                                    torch::nn::Linear(options.hidden, options.hidden),
+                                                    torch::nn::GELU(), last));
+  // Start exactly at the priors: zero raw outputs.
+  torch::NoGradGuard no_grad;
+  last->weight.zero_();
+  last->bias.zero_();
+}
+
+torch::Tensor SeqMemoryNetImpl::forward(const torch::Tensor& tokens, const torch::Tensor& padding,
+                                        const torch::Tensor& row_model, const torch::Tensor& row_features) {
+  const torch::Tensor h = encoder_->forward(tokens, padding);
+  const torch::Tensor pooled = torch::cat({ml::masked_mean(h, padding), ml::masked_max(h, padding)}, 1);
+  return head_->forward(torch::cat({pooled.index_select(0, row_model), row_features}, 1));
+}
+
+LogPeak physics_head(const torch::Tensor& raw, const PhysicsTensors& physics) {
+  const torch::Tensor z = kRange * torch::tanh(raw / kRange);
+  const auto log_of = [](const torch::Tensor& mib) { return torch::log(mib.clamp_min(kTinyMib)); };
+  const torch::Tensor log_terms =
+      torch::stack({log_of(physics.activations_mib) + std::log(kActivationShare) + z.select(1, 0),
+                    log_of(physics.saved_activations_mib) + std::log(kActivationShare) + z.select(1, 1),
+                    std::log(kOverheadMib) + z.select(1, 2), log_of(physics.static_mib) + z.select(1, 3)},
+                   1);
+  const torch::Tensor peak = torch::logsumexp(log_terms, 1);
+  return {peak, peak + torch::nn::functional::softplus(z.select(1, 4))};
+}
+
+}  // namespace gpuopt::memory

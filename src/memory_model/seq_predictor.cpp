@@ -1,0 +1,342 @@
+// `seq:*`: the sequence memory models (docs/memory.md). Training groups rows by model so each
+// distinct layer sequence is encoded once per step, stops early on a family-grouped validation
+// split, and calibrates the safe bound on that split (split conformal).
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <random>
+#include <unordered_map>
+
+#include "bound_calibration.hpp"
+#include "gpuopt/error.hpp"
+#include "gpuopt/memory/features.hpp"
+#include "predictors.hpp"
+#include "seq_network.hpp"
+#include "seq_tokens.hpp"
+
+namespace gpuopt::memory {
+namespace {
+
+constexpr std::size_t kMaxTokens = 128;  // longer models are pooled in chunks (the longest has 2251 layers)
+constexpr int kDefaultEpochs = 40;
+constexpr int kPatience = 8;  // epochs without a better validation loss
+constexpr std::size_t kModelsPerStep = 8;
+constexpr std::size_t kModelsPerInference = 64;
+constexpr double kLearningRate = 1e-3;
+constexpr double kWeightDecay = 1e-3;
+constexpr double kGradClip = 1.0;
+constexpr double kQuantile = 0.9;  // of the bound head; the conformal margin then reaches the target
+constexpr double kQuantileWeight = 0.5;
+constexpr double kDefaultGpuMemMib = 40960;
+constexpr const char* kTorchSection = "torch";
+
+// Every row of a set of tasks, grouped by layer sequence, as tensors.
+struct SeqData {
+  std::vector<torch::Tensor> tokens;            // per model: [T_i, kTokenDim]
+  std::vector<std::vector<std::int64_t>> rows;  // per model: its row indices
+  torch::Tensor features;                       // [R, F], scaled
+  PhysicsTensors physics;                       // [R] each
+  torch::Tensor log_target;                     // [R]: log peak, or log GPU memory for an OOM row
+  torch::Tensor measured;                       // [R] bool: false = OOM row (the peak exceeds log_target)
+};
+
+SeqData prepare(std::span<const Task> tasks, const FeatureScaler& scaler) {
+  SeqData d;
+  std::unordered_map<std::string, std::size_t> model_of_key;
+  std::vector<float> static_mib, activations_mib, saved_mib, log_target;
+  std::vector<std::uint8_t> measured;
+  for (std::size_t i = 0; i < tasks.size(); ++i) {
+    const Task& t = tasks[i];
+    const auto [it, inserted] = model_of_key.try_emplace(sequence_key(t), d.tokens.size());
+    if (inserted) {
+      std::vector<float> tokens = layer_tokens(t, kMaxTokens);
+      const auto n = static_cast<std::int64_t>(tokens.size() / kTokenDim);
+      d.tokens.push_back(torch::from_blob(tokens.data(), {n, static_cast<std::int64_t>(kTokenDim)}).clone());
+      d.rows.emplace_back();
+    }
+    d.rows[it->second].push_back(static_cast<std::int64_t>(i));
+    const RowPhysics physics = row_physics(t);
+    static_mib.push_back(static_cast<float>(physics.static_mib));
+    activations_mib.push_back(static_cast<float>(physics.activations_mib));
+    saved_mib.push_back(static_cast<float>(physics.saved_activations_mib));
+    const bool has_peak = t.peak_mem_mib && *t.peak_mem_mib > 0;
+    const double gpu_mem = t.gpu_mem_mib ? static_cast<double>(*t.gpu_mem_mib) : kDefaultGpuMemMib;
+    log_target.push_back(static_cast<float>(std::log(has_peak ? *t.peak_mem_mib : gpu_mem)));
+    measured.push_back(has_peak ? 1 : 0);
+  }
+  ml::FeatureMatrix x = task_features(tasks);
+  scaler.apply(x);
+  const auto r = static_cast<std::int64_t>(tasks.size());
+  d.features = torch::from_blob(x.values.data(), {r, static_cast<std::int64_t>(x.cols)}).clone();
+  d.physics = {torch::tensor(static_mib), torch::tensor(activations_mib), torch::tensor(saved_mib)};
+  d.log_target = torch::tensor(log_target);
+  d.measured = torch::tensor(measured).to(torch::kBool);
+  return d;
+}
+
+// A padded batch of models and the rows that belong to them.
+struct Batch {
+  torch::Tensor tokens, padding, row_model, row_index;
+};
+
+Batch assemble(const SeqData& d, std::span<const std::size_t> models) {
+  std::int64_t longest = 0;
+  for (std::size_t m : models) longest = std::max(longest, d.tokens[m].size(0));
+  const auto count = static_cast<std::int64_t>(models.size());
+  Batch b;
+  b.tokens = torch::zeros({longest, count, static_cast<std::int64_t>(kTokenDim)});
+  b.padding = torch::ones({count, longest}, torch::kBool);
+  std::vector<std::int64_t> row_model, row_index;
+  for (std::int64_t j = 0; j < count; ++j) {
+    const torch::Tensor& tokens = d.tokens[models[j]];
+    b.tokens.slice(0, 0, tokens.size(0)).select(1, j).copy_(tokens);
+    b.padding[j].slice(0, 0, tokens.size(0)).fill_(false);
+    for (std::int64_t row : d.rows[models[j]]) {
+      row_model.push_back(j);
+      row_index.push_back(row);
+    }
+  }
+  b.row_model = torch::tensor(row_model, torch::kLong);
+  b.row_index = torch::tensor(row_index, torch::kLong);
+  return b;
+}
+
+LogPeak run(SeqMemoryNet& net, const SeqData& d, const Batch& b) {
+  const torch::Tensor raw =
+      net->forward(b.tokens, b.padding, b.row_model, d.features.index_select(0, b.row_index));
+  const auto rows = [&](const torch::Tensor& t) { return t.index_select(0, b.row_index); };
+  return physics_head(raw, {rows(d.physics.static_mib), rows(d.physics.activations_mib),
+                            rows(d.physics.saved_activations_mib)});
+}
+
+// Squared log error on measured rows, a one-sided penalty when an OOM row is predicted to fit, and
+// the pinball loss of the bound.
+struct Losses {
+  torch::Tensor total, point;
+};
+Losses losses(const LogPeak& out, const SeqData& d, const Batch& b) {
+  const torch::Tensor target = d.log_target.index_select(0, b.row_index);
+  const torch::Tensor measured = d.measured.index_select(0, b.row_index);
+  const torch::Tensor m = measured.to(torch::kFloat);
+  const torch::Tensor rows = torch::full({}, static_cast<double>(target.size(0)));
+  const torch::Tensor point = ((out.peak - target).pow(2) * m).sum() / m.sum().clamp_min(1);
+  const torch::Tensor oom = (torch::relu(target - out.peak).pow(2) * (1 - m)).sum() / rows;
+  torch::Tensor total = point + oom;
+  if (measured.any().item<bool>()) {
+    total = total + kQuantileWeight * ml::pinball_loss(out.upper.masked_select(measured),
+                                                       target.masked_select(measured), kQuantile);
+  }
+  return {total, point + oom};
+}
+
+// Predicted log peak and log bound of every row, in row order.
+std::pair<torch::Tensor, torch::Tensor> infer(SeqMemoryNet& net, const SeqData& d) {
+  const auto rows = d.log_target.size(0);
+  torch::Tensor peak = torch::zeros({rows}), upper = torch::zeros({rows});
+  std::vector<std::size_t> models(d.tokens.size());
+  std::iota(models.begin(), models.end(), 0);
+  for (std::size_t start = 0; start < models.size(); start += kModelsPerInference) {
+    const std::size_t end = std::min(models.size(), start + kModelsPerInference);
+    const Batch b = assemble(d, std::span(models).subspan(start, end - start));
+    const LogPeak out = run(net, d, b);
+    peak.index_copy_(0, b.row_index, out.peak);
+    upper.index_copy_(0, b.row_index, out.upper);
+  }
+  return {peak, upper};
+}
+
+std::vector<Task> pick(std::span<const Task> tasks, const std::vector<bool>& mask, bool want) {
+  std::vector<Task> out;
+  for (std::size_t i = 0; i < tasks.size(); ++i) {
+    if (mask[i] == want) out.push_back(tasks[i]);
+  }
+  return out;
+}
+
+std::vector<Task> trainable(std::span<const Task> tasks) {
+  measured_rows(tasks);  // at least 10 measured rows, or UsageError
+  std::vector<Task> out;
+  for (const Task& t : tasks) {
+    if ((t.peak_mem_mib && *t.peak_mem_mib > 0) || t.status == "oom") out.push_back(t);
+  }
+  return out;
+}
+
+double mean_abs_pct_error(const torch::Tensor& log_pred, const SeqData& d) {
+  const torch::Tensor m = d.measured;
+  if (!m.any().item<bool>()) return 0;
+  const torch::Tensor truth = d.log_target.masked_select(m).exp();
+  return ((log_pred.masked_select(m).exp() - truth).abs() / truth).mean().item<double>();
+}
+
+}  // namespace
+
+namespace {
+
+class SeqPredictor final : public MemoryPredictor {
+ public:
+  explicit SeqPredictor(std::string name) : name_(std::move(name)) {}
+
+  std::string name() const override { return name_; }
+
+  void fit(std::span<const Task> tasks, const TrainOptions& options) override {
+    ml::configure_torch(options.threads, options.seed);
+    const std::vector<Task> rows = trainable(tasks);
+    const std::vector<bool> validation = validation_mask(rows, options.validation_fraction, options.seed);
+    const std::vector<Task> train_rows = pick(rows, validation, false),
+                            val_rows = pick(rows, validation, true);
+    scaler_.fit(task_features(train_rows));
+    const SeqData train = prepare(train_rows, scaler_);
+    // Without validation groups, early stopping and the bound fall back to the training rows.
+    const SeqData val = val_rows.empty() ? train : prepare(val_rows, scaler_);
+    net_options_ = default_options(static_cast<std::int64_t>(train.features.size(1)));
+    net_ = SeqMemoryNet(net_options_);
+    train_epochs(train, val, options);
+    net_->eval();
+    torch::NoGradGuard no_grad;
+    const auto [peak, upper] = infer(net_, val);
+    const torch::Tensor m = val.measured;
+    const torch::Tensor truth = val.log_target.masked_select(m).exp().to(torch::kDouble);
+    const torch::Tensor bound = upper.masked_select(m).exp().to(torch::kDouble);
+    log_margin_ =
+        conformal_log_margin(std::span(truth.data_ptr<double>(), truth.numel()),
+                             std::span(bound.data_ptr<double>(), bound.numel()), options.bound_coverage);
+  }
+
+  std::vector<MemoryPrediction> predict(std::span<const Task> tasks) const override {
+    if (!net_) throw Error(name_ + ": predict before fit or load");
+    c10::InferenceMode guard;
+    const SeqData d = prepare(tasks, scaler_);
+    SeqMemoryNet net = net_;
+    const auto [peak, upper] = infer(net, d);
+    const torch::Tensor peak_mib = peak.exp().to(torch::kDouble).contiguous();
+    const torch::Tensor upper_mib = (upper + log_margin_).exp().to(torch::kDouble).contiguous();
+    std::vector<MemoryPrediction> out(tasks.size());
+    for (std::size_t i = 0; i < out.size(); ++i) {
+      out[i].peak_mem_mib = peak_mib.data_ptr<double>()[i];
+      out[i].peak_mem_upper_mib = std::max(out[i].peak_mem_mib, upper_mib.data_ptr<double>()[i]);
+    }
+    return out;
+  }
+
+  ml::ModelFile save() const override {
+    if (!net_) throw Error(name_ + ": save before fit or load");
+    ml::ModelFile file = new_memory_model_file(name_);
+    file.meta["network"] = net_options_.to_json();
+    file.meta["max_tokens"] = kMaxTokens;
+    file.meta["features"] = task_feature_names();
+    file.meta["scaler"] = scaler_.to_json();
+    file.meta["bound_log_margin"] = log_margin_;
+    file.meta["training"] = summary_;
+    SeqMemoryNet net = net_;  // the holder shares the module; serializing does not change it
+    file.sections[kTorchSection] = ml::module_to_bytes(*net);
+    return file;
+  }
+
+  void load(const ml::ModelFile& file, const std::string& source) override {
+    if (file.meta.value("features", nlohmann::json::array()) != nlohmann::json(task_feature_names()) ||
+        file.meta.value("max_tokens", std::size_t{0}) != kMaxTokens) {
+      throw ParseError(source, 0, "features", "the model was trained on other inputs; retrain it");
+    }
+    net_options_ = SeqNetOptions::from_json(file.meta.value("network", nlohmann::json::object()), source);
+    if (net_options_.encoder.arch != ml::parse_seq_arch(name_) ||
+        net_options_.encoder.input_dim != static_cast<std::int64_t>(kTokenDim)) {
+      throw ParseError(source, 0, "network", "does not match the model " + name_);
+    }
+    scaler_ = FeatureScaler::from_json(file.meta.value("scaler", nlohmann::json::object()),
+                                       static_cast<std::size_t>(net_options_.task_features), source);
+    log_margin_ = meta_number(file, "bound_log_margin", source);
+    summary_ = file.meta.value("training", nlohmann::json::object());
+    const auto section = file.sections.find(kTorchSection);
+    if (section == file.sections.end()) throw ParseError(source, 0, kTorchSection, "section missing");
+    net_ = SeqMemoryNet(net_options_);
+    ml::module_from_bytes(*net_, section->second, source);
+    net_->eval();
+  }
+
+ private:
+  SeqNetOptions default_options(std::int64_t task_features) const {
+    SeqNetOptions o;
+    o.encoder.arch = ml::parse_seq_arch(name_);
+    o.encoder.input_dim = static_cast<std::int64_t>(kTokenDim);
+    o.encoder.d_model = 32;
+    o.encoder.transformer_layers = 2;
+    o.encoder.heads = 4;
+    o.encoder.ff_dim = 64;
+    o.encoder.dropout = 0.1;
+    o.task_features = task_features;
+    o.hidden = 64;
+    return o;
+  }
+
+  // Adam over shuffled steps of kModelsPerStep models; keeps the parameters of the epoch with the
+  // lowest validation loss and stops after kPatience epochs without improvement.
+  void train_epochs(const SeqData& train, const SeqData& val, const TrainOptions& options) {
+    torch::optim::Adam optimizer(net_->parameters(),
+                                 torch::optim::AdamOptions(kLearningRate).weight_decay(kWeightDecay));
+    std::mt19937_64 rng(options.seed);
+    std::vector<std::size_t> order(train.tokens.size());
+    std::iota(order.begin(), order.end(), 0);
+    const int epochs = options.epochs > 0 ? options.epochs : kDefaultEpochs;
+    double best_loss = INFINITY;
+    std::string best_state;
+    int best_epoch = 0, epoch = 0;
+    double best_mape = 0;
+    for (epoch = 1; epoch <= epochs && epoch - best_epoch <= kPatience; ++epoch) {
+      if (options.stop && options.stop->load()) break;
+      net_->train();
+      std::shuffle(order.begin(), order.end(), rng);
+      double loss_sum = 0;
+      std::size_t steps = 0;
+      for (std::size_t start = 0; start < order.size(); start += kModelsPerStep) {
+        const std::size_t end = std::min(order.size(), start + kModelsPerStep);
+        const Batch b = assemble(train, std::span(order).subspan(start, end - start));
+        optimizer.zero_grad();
+        const Losses l = losses(run(net_, train, b), train, b);
+        l.total.backward();
+        torch::nn::utils::clip_grad_norm_(net_->parameters(), kGradClip);
+        optimizer.step();
+        loss_sum += l.total.item<double>();
+        ++steps;
+      }
+      net_->eval();
+      torch::NoGradGuard no_grad;
+      const auto [peak, upper] = infer(net_, val);
+      const Batch whole{torch::Tensor(), torch::Tensor(), torch::Tensor(),
+                        torch::arange(val.log_target.size(0), torch::kLong)};
+      const double val_loss = losses(LogPeak{peak, upper}, val, whole).point.item<double>();
+      const double val_mape = mean_abs_pct_error(peak, val);
+      if (val_loss < best_loss) {
+        best_loss = val_loss;
+        best_epoch = epoch;
+        best_mape = val_mape;
+        best_state = ml::module_to_bytes(*net_);
+      }
+      if (options.on_progress) {
+        options.on_progress(TrainProgress{
+            epoch, epochs, loss_sum / static_cast<double>(std::max<std::size_t>(steps, 1)), val_mape});
+      }
+    }
+    if (!best_state.empty()) ml::module_from_bytes(*net_, best_state, name_);
+    summary_ = {{"epochs_run", epoch - 1},
+                {"best_epoch", best_epoch},
+                {"val_mape", best_mape},
+                {"train_rows", train.log_target.size(0)},
+                {"val_rows", val.log_target.size(0)}};
+  }
+
+  std::string name_;
+  SeqNetOptions net_options_;
+  SeqMemoryNet net_{nullptr};
+  FeatureScaler scaler_;
+  double log_margin_ = 0;
+  nlohmann::json summary_ = nlohmann::json::object();
+};
+
+}  // namespace
+
+std::unique_ptr<MemoryPredictor> make_seq_predictor(std::string_view seq_name) {
+  return std::make_unique<SeqPredictor>(std::string(seq_name));
+}
+
+}  // namespace gpuopt::memory

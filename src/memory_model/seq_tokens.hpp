@@ -1,0 +1,54 @@
+// The inputs of the sequence memory models, without torch: layer tokens, the per-row physics
+// quantities of the structured head, and the scaler of the task-level features.
+#pragma once
+
+#include <cstddef>
+#include <span>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "gpuopt/memory/layer_kind.hpp"
+#include "gpuopt/memory/task.hpp"
+#include "gpuopt/ml/tabular.hpp"
+
+namespace gpuopt::memory {
+
+// A token: the share of each canonical kind among the layers it pools (a linear map of it is the
+// kind embedding), then kTokenNumeric numeric features (see seq_tokens.cpp).
+inline constexpr std::size_t kTokenNumeric = 7;
+inline constexpr std::size_t kTokenDim = static_cast<std::size_t>(kLayerKindCount) + kTokenNumeric;
+
+// The layer sequence (task.layers) as at most max_tokens tokens: consecutive layers are pooled in
+// equal chunks when the model has more layers. Row-major [tokens x kTokenDim]; at least one token.
+std::vector<float> layer_tokens(const Task& task, std::size_t max_tokens);
+
+// Rows that share this key share the layer sequence (the same model at other batch sizes).
+std::string sequence_key(const Task& task);
+
+// What the structured head scales (docs/memory.md): memory that does not grow with the batch
+// (weights, gradients, optimizer state: analytic.hpp), every layer's output for the whole batch,
+// and the analytic estimate of the outputs saved for backward.
+struct RowPhysics {
+  double static_mib = 0;
+  double activations_mib = 0;        // sum of layer output elements x bytes per value x batch size
+  double saved_activations_mib = 0;  // analytic.hpp's activations_mib
+};
+RowPhysics row_physics(const Task& task);
+
+// Standardizes the task-level features, after a signed log1p (sizes span orders of magnitude), with
+// the training rows' mean and deviation; missing values (NaN) become 0, the mean.
+class FeatureScaler {
+ public:
+  void fit(const ml::FeatureMatrix& x);
+  void apply(ml::FeatureMatrix& x) const;  // throws std::invalid_argument on a column-count mismatch
+  nlohmann::json to_json() const;
+  // Throws ParseError naming `source` when the JSON is not a scaler of `cols` columns.
+  static FeatureScaler from_json(const nlohmann::json& j, std::size_t cols, const std::string& source);
+
+ private:
+  std::vector<float> mean_, scale_;
+};
+
+}  // namespace gpuopt::memory

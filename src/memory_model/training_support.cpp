@@ -1,0 +1,50 @@
+// Helpers shared by the predictors' fit/save/load (predictors.hpp).
+#include <algorithm>
+#include <cmath>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "gpuopt/error.hpp"
+#include "gpuopt/memory/evaluation.hpp"
+#include "predictors.hpp"
+
+namespace gpuopt::memory {
+
+std::vector<std::size_t> measured_rows(std::span<const Task> tasks) {
+  std::vector<std::size_t> rows;
+  for (std::size_t i = 0; i < tasks.size(); ++i) {
+    if (tasks[i].peak_mem_mib && *tasks[i].peak_mem_mib > 0) rows.push_back(i);
+  }
+  if (rows.size() < 10) {
+    throw UsageError(
+        fmt::format("training needs at least 10 rows with a measured peak (got {})", rows.size()));
+  }
+  return rows;
+}
+
+std::vector<bool> validation_mask(std::span<const Task> tasks, double fraction, std::uint64_t seed) {
+  std::vector<bool> mask(tasks.size(), false);
+  const std::vector<std::string> groups = split_groups(tasks);
+  const std::set<std::string> distinct(groups.begin(), groups.end());
+  const int k = std::max(2, static_cast<int>(std::lround(1.0 / std::clamp(fraction, 0.05, 0.5))));
+  if (distinct.size() < static_cast<std::size_t>(k)) return mask;
+  const std::vector<int> folds = group_folds(tasks, k, seed);
+  for (std::size_t i = 0; i < tasks.size(); ++i) mask[i] = folds[i] == 0;
+  return mask;
+}
+
+ml::ModelFile new_memory_model_file(const std::string& name) {
+  ml::ModelFile file;
+  file.meta["domain"] = "memory";
+  file.meta["model"] = name;
+  return file;
+}
+
+double meta_number(const ml::ModelFile& file, const std::string& key, const std::string& source) {
+  const auto it = file.meta.find(key);
+  if (it == file.meta.end() || !it->is_number()) throw ParseError(source, 0, key, "missing or not a number");
+  return it->get<double>();
+}
+
+}  // namespace gpuopt::memory

@@ -1,0 +1,238 @@
+#include "gpuopt/power/safe_apply.hpp"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "gpuopt/error.hpp"
+#include "gpuopt/host.hpp"
+#include "gpuopt/time.hpp"
+#include "setting_history.hpp"
+
+namespace gpuopt::power {
+namespace {
+
+std::string show(Setting setting, const SettingValue& v) {
+  if (setting == Setting::sm_clock_mhz) return v ? fmt::format("{:g} MHz (locked)", *v) : "unlocked";
+  return v ? fmt::format("{:g} W", *v) : "unknown";
+}
+
+std::string label(Setting setting) { return setting == Setting::power_limit_w ? "power limit" : "SM clock"; }
+
+// Everything one change needs to know about its device.
+struct Target {
+  DeviceControl& control;
+  Store& store;
+  DeviceSettings settings;
+  DeviceId device = 0;
+  std::vector<Event> events;
+};
+
+Target open_target(DeviceControl& control, Store& store, int gpu) {
+  Target t{control, store, control.settings(gpu), 0, {}};
+  DeviceInfo info;
+  info.index = gpu;
+  info.uuid = t.settings.uuid;
+  info.name = t.settings.name;
+  info.power_limit_min_w = t.settings.power_limit_min_w;
+  info.power_limit_max_w = t.settings.power_limit_max_w;
+  info.power_limit_default_w = t.settings.power_limit_default_w;
+  info.sm_clock_max_mhz = t.settings.sm_clock_max_mhz;
+  const std::vector<DeviceInfo> infos{info};
+  t.device = store.register_devices(infos, control.name() + "@" + local_host_name()).front();
+  t.events = store.events(0, now_ms() + 1, t.device, "power.");
+  return t;
+}
+
+void set_value(DeviceControl& control, int gpu, Setting setting, const SettingValue& value) {
+  if (setting == Setting::power_limit_w) {
+    control.set_power_limit_w(gpu, *value);
+  } else if (value) {
+    control.lock_sm_clock_mhz(gpu, *value);
+  } else {
+    control.reset_sm_clock(gpu);
+  }
+}
+
+void record(Target& t, const std::string& kind, const std::string& severity, const std::string& message,
+            const ChangeRecord& r) {
+  Event e;
+  e.time_ms = now_ms();
+  e.device = t.device;
+  e.kind = kind;
+  e.severity = severity;
+  e.message = message;
+  e.details_json = to_details_json(r);
+  t.store.add_event(e);
+}
+
+// pending -> change -> done_kind (or failed), as safe_apply.hpp describes.
+void change(Target& t, const ChangeRecord& r, const std::string& done_kind, const std::string& message) {
+  record(t, "power.pending", "info", "about to change: " + message, r);
+  try {
+    set_value(t.control, r.gpu, r.setting, r.target);
+  } catch (const Error& e) {
+    record(t, "power.failed", "warning", fmt::format("{} failed: {}", message, e.what()), r);
+    throw;
+  }
+  record(t, done_kind, "info", message, r);
+}
+
+void check_power_limit(const DeviceSettings& s, double limit_w) {
+  if (!s.power_limit_min_w || !s.power_limit_max_w) {
+    throw UsageError(
+        fmt::format("GPU {}: the device does not report its allowed power-limit range; refusing to "
+                    "change it",
+                    s.index));
+  }
+  if (limit_w < *s.power_limit_min_w - 1e-9 || limit_w > *s.power_limit_max_w + 1e-9) {
+    throw UsageError(fmt::format("GPU {}: {:g} W is outside the allowed power-limit range {:g}-{:g} W",
+                                 s.index, limit_w, *s.power_limit_min_w, *s.power_limit_max_w));
+  }
+}
+
+void check_sm_clock(const DeviceSettings& s, double mhz) {
+  if (!s.sm_clocks_mhz.empty()) {
+    if (std::find(s.sm_clocks_mhz.begin(), s.sm_clocks_mhz.end(), mhz) != s.sm_clocks_mhz.end()) return;
+    const auto nearest =
+        *std::min_element(s.sm_clocks_mhz.begin(), s.sm_clocks_mhz.end(),
+                          [&](double a, double b) { return std::abs(a - mhz) < std::abs(b - mhz); });
+    throw UsageError(
+        fmt::format("GPU {}: {:g} MHz is not a supported SM clock ({:g}-{:g} MHz; nearest {:g} MHz)", s.index,
+                    mhz, s.sm_clocks_mhz.back(), s.sm_clocks_mhz.front(), nearest));
+  }
+  if (!s.sm_clock_max_mhz) {
+    throw UsageError(
+        fmt::format("GPU {}: the device reports neither its supported nor its maximum SM clock; "
+                    "refusing to lock it",
+                    s.index));
+  }
+  if (mhz <= 0 || mhz > *s.sm_clock_max_mhz) {
+    throw UsageError(fmt::format("GPU {}: {:g} MHz is outside the SM clock range (0, {:g}] MHz", s.index, mhz,
+                                 *s.sm_clock_max_mhz));
+  }
+}
+
+ChangeRecord record_for(const Target& t, const SettingChange& c, Setting setting,
+                        const SettingValue& previous, const SettingValue& target) {
+  const SettingState state = fold_history(t.events, setting);
+  ChangeRecord r;
+  r.uuid = t.settings.uuid;
+  r.gpu = c.gpu;
+  r.setting = setting;
+  r.previous = previous;
+  r.target = target;
+  r.baseline = state.has_baseline ? state.baseline : previous;
+  r.restore = c.temporary ? r.baseline : previous;
+  r.temporary = c.temporary;
+  r.actor = c.actor;
+  r.pid = static_cast<long>(::getpid());
+  return r;
+}
+
+// Another live process on this host owns the change (an agent in control mode, an apply in progress).
+bool owned_by_another_live_process(long pid) {
+  if (pid <= 0 || pid == static_cast<long>(::getpid())) return false;
+  return ::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM;
+}
+
+ChangeResult apply_one(Target& t, const SettingChange& c, Setting setting, const SettingValue& previous,
+                       const SettingValue& target, const std::string& done_kind) {
+  const std::string what = fmt::format("GPU {} ({}): {} {} -> {}", c.gpu, t.settings.name, label(setting),
+                                       show(setting, previous), show(setting, target));
+  if (c.dry_run) return {false, "dry run: would change " + what + "; nothing changed"};
+  const ChangeRecord r = record_for(t, c, setting, previous, target);
+  change(t, r, done_kind, what);
+  if (done_kind == "power.reset") return {true, what + "; recorded in the store"};
+  return {true,
+          fmt::format("{}; recorded in the store (restore with `gpuopt power apply --gpu {} --reset`, to {})",
+                      what, c.gpu, show(setting, r.baseline))};
+}
+
+ChangeResult reset(Target& t, const SettingChange& c) {
+  std::vector<std::string> lines;
+  bool changed = false;
+  const SettingState power = fold_history(t.events, Setting::power_limit_w);
+  const SettingValue power_target = power.has_baseline ? power.baseline : t.settings.power_limit_default_w;
+  if (!power_target) {
+    throw UsageError(
+        fmt::format("GPU {}: no recorded power limit to restore and no default limit reported", c.gpu));
+  }
+  if (t.settings.power_limit_w != power_target || power.has_baseline) {
+    const auto r =
+        apply_one(t, c, Setting::power_limit_w, t.settings.power_limit_w, power_target, "power.reset");
+    changed = changed || r.changed;
+    lines.push_back(r.message);
+  }
+  const SettingState clock = fold_history(t.events, Setting::sm_clock_mhz);
+  if (clock.has_baseline || clock.outstanding) {
+    const auto r = apply_one(t, c, Setting::sm_clock_mhz, clock.current, clock.baseline, "power.reset");
+    changed = changed || r.changed;
+    lines.push_back(r.message);
+  }
+  if (lines.empty()) {
+    return {false,
+            fmt::format("GPU {}: nothing to reset (power limit {} is the default; no clock locked by gpuopt)",
+                        c.gpu, show(Setting::power_limit_w, t.settings.power_limit_w))};
+  }
+  return {changed, fmt::format("{}", fmt::join(lines, "\n"))};
+}
+
+}  // namespace
+
+ChangeResult apply_setting(DeviceControl& control, Store& store, const SettingChange& c) {
+  Target t = open_target(control, store, c.gpu);
+  switch (c.kind) {
+    case SettingChange::Kind::power_limit:
+      check_power_limit(t.settings, c.value);
+      return apply_one(t, c, Setting::power_limit_w, t.settings.power_limit_w, c.value, "power.apply");
+    case SettingChange::Kind::sm_clock: {
+      check_sm_clock(t.settings, c.value);
+      const SettingState state = fold_history(t.events, Setting::sm_clock_mhz);
+      return apply_one(t, c, Setting::sm_clock_mhz, state.current, c.value, "power.apply");
+    }
+    case SettingChange::Kind::reset:
+      return reset(t, c);
+  }
+  return {};
+}
+
+std::vector<std::string> recover_pending(DeviceControl& control, Store& store) {
+  std::vector<std::string> lines;
+  for (int gpu = 0; gpu < control.device_count(); ++gpu) {
+    Target t = open_target(control, store, gpu);
+    for (const Setting setting : {Setting::power_limit_w, Setting::sm_clock_mhz}) {
+      const SettingState state = fold_history(t.events, setting);
+      if (!state.outstanding) continue;
+      if (owned_by_another_live_process(state.owner_pid)) {
+        lines.push_back(fmt::format("GPU {}: left the {} as set by running process {} (not interrupted)", gpu,
+                                    label(setting), state.owner_pid));
+        continue;
+      }
+      SettingChange c;
+      c.gpu = gpu;
+      c.actor = "recovery";
+      ChangeRecord r = record_for(t, c, setting, std::nullopt, state.restore);
+      const std::string what = fmt::format(
+          "GPU {} ({}): restored the {} to {}, undoing an interrupted or temporary "
+          "change",
+          gpu, t.settings.name, label(setting), show(setting, state.restore));
+      try {
+        set_value(control, gpu, setting, state.restore);
+        record(t, "power.recover", "warning", what, r);
+        lines.push_back(what);
+      } catch (const Error& e) {
+        lines.push_back(fmt::format("GPU {}: could not restore the {} to {}: {}", gpu, label(setting),
+                                    show(setting, state.restore), e.what()));
+      }
+    }
+  }
+  return lines;
+}
+
+}  // namespace gpuopt::power

@@ -1,0 +1,104 @@
+// The power optimizer of `gpuopt serve` on simulated GPUs: advisory output, control mode
+// applying its recommendation, and the restore when the agent stops.
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <filesystem>
+
+#include <nlohmann/json.hpp>
+
+#include "agent_module.hpp"
+#include "gpuopt/store.hpp"
+#include "telemetry/sim_source.hpp"
+
+namespace gpuopt::server {
+namespace {
+
+namespace fs = std::filesystem;
+
+class PowerAgent : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("gpuopt_power_agent_" + std::to_string(::getpid()) + "_" +
+                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::create_directories(dir_);
+    options_.store_path = (dir_ / "store.db").string();
+    options_.power.decide_every = std::chrono::milliseconds(0);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  std::unique_ptr<AgentModule> start(PowerServeOptions::Mode mode) {
+    options_.power.mode = mode;
+    auto module = make_power_module(AgentContext{options_, state_, source_});
+    if (module) {
+      module->register_routes(router_);
+      module->sink()->on_start(source_.info(), source_.devices());
+    }
+    return module;
+  }
+
+  // A busy job: GPU 0 draws 230 W under its 400 W limit for `rounds` rounds.
+  static void feed(AgentModule& module, int rounds) {
+    for (int i = 0; i < rounds; ++i) {
+      Sample s;
+      s.gpu = 0;
+      s.time_ms = 1000 * i;
+      s.values.set(Metric::power_w, 230);
+      s.values.set(Metric::power_limit_w, 400);
+      const std::vector<Sample> round{s};
+      module.sink()->on_samples(round);
+    }
+  }
+
+  nlohmann::json power_api() const {
+    const HttpResponse r = router_.dispatch(HttpRequest{"GET", "/api/v1/power", {}, ""});
+    EXPECT_EQ(r.status, 200);
+    return nlohmann::json::parse(r.body);
+  }
+
+  fs::path dir_;
+  ServeOptions options_;
+  LiveState state_{"test"};
+  SimSource source_{SourceOptions{}};
+  Router router_;
+};
+
+TEST_F(PowerAgent, OffMeansNoModule) { EXPECT_EQ(start(PowerServeOptions::Mode::off), nullptr); }
+
+TEST_F(PowerAgent, AdvisoryRecommendsWithoutChangingAnything) {
+  const auto module = start(PowerServeOptions::Mode::advisory);
+  feed(*module, 12);
+  const auto j = power_api();
+  EXPECT_EQ(j["mode"], "advisory");
+  ASSERT_EQ(j["gpus"].size(), 1U);
+  EXPECT_LT(j["gpus"][0]["recommended_power_limit_w"].get<double>(), 400);
+  EXPECT_EQ(source_.power_limit_w(0), 400);
+  std::string metrics;
+  module->write_metrics(metrics);
+  EXPECT_NE(metrics.find("gpuopt_power_recommended_limit_watts{gpu=\"0\"}"), std::string::npos);
+  EXPECT_NE(metrics.find("gpuopt_power_control_mode 0"), std::string::npos);
+}
+
+TEST_F(PowerAgent, ControlAppliesTheRecommendationAndRestoresItAtStop) {
+  auto module = start(PowerServeOptions::Mode::control);
+  feed(*module, 12);
+  const double applied = source_.power_limit_w(0);
+  EXPECT_LT(applied, 400);
+  EXPECT_EQ(power_api()["gpus"][0]["recommended_power_limit_w"].get<double>(), applied);
+  module.reset();
+  EXPECT_EQ(source_.power_limit_w(0), 400);
+  const Store store = Store::open(options_.store_path, Store::Mode::read_only);
+  const auto events = store.events(0, now_ms() + 1, {}, "power.");
+  ASSERT_EQ(events.size(), 3U);
+  EXPECT_EQ(events[1].kind, "power.apply");
+  EXPECT_EQ(events[2].kind, "power.recover");
+}
+
+TEST_F(PowerAgent, ControlNeedsTheStore) {
+  options_.store_path.clear();
+  EXPECT_THROW(start(PowerServeOptions::Mode::control), UsageError);
+}
+
+}  // namespace
+}  // namespace gpuopt::server

@@ -1,0 +1,193 @@
+// Applying power limits and SM clocks through the real NVML control against the fake
+// libnvidia-ml: constraints, privileges, dry runs, reset, and recovery after a crash.
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "fake_control.hpp"
+#include "gpuopt/error.hpp"
+#include "gpuopt/power/device_control.hpp"
+#include "gpuopt/power/safe_apply.hpp"
+#include "gpuopt/store.hpp"
+
+namespace gpuopt::power {
+namespace {
+
+namespace fs = std::filesystem;
+
+using nvmlDeviceGetEnforcedPowerLimit_fn = int (*)(void*, unsigned int*);
+using nvmlDeviceGetClockInfo_fn = int (*)(void*, int, unsigned int*);
+
+class SafeApply : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    fake_.configure(R"({"devices": [{"enforced_power_limit_mw": 400000, "power_limit_min_mw": 100000,
+                                      "power_limit_max_mw": 400000, "default_power_limit_mw": 400000}]})");
+    dir_ = fs::temp_directory_path() / ("gpuopt_power_apply_" + std::to_string(::getpid()) + "_" +
+                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::create_directories(dir_);
+    store_.emplace(Store::open((dir_ / "store.db").string()));
+    control_ = open_nvml_control(FAKE_NVML_PATH);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  // What the fake GPU 0 enforces now, in W.
+  double enforced_w() const {
+    const auto get = fake_.symbol<nvmlDeviceGetEnforcedPowerLimit_fn>("nvmlDeviceGetEnforcedPowerLimit");
+    unsigned int mw = 0;
+    EXPECT_EQ(get(reinterpret_cast<void*>(1), &mw), 0);
+    return mw / 1000.0;
+  }
+  unsigned int sm_clock_mhz() const {
+    const auto get = fake_.symbol<nvmlDeviceGetClockInfo_fn>("nvmlDeviceGetClockInfo");
+    unsigned int mhz = 0;
+    EXPECT_EQ(get(reinterpret_cast<void*>(1), 1, &mhz), 0);
+    return mhz;
+  }
+  std::vector<std::string> kinds() const {
+    std::vector<std::string> out;
+    for (const Event& e : store_->events(0, now_ms() + 1, {}, "power.")) out.push_back(e.kind);
+    return out;
+  }
+  static SettingChange limit(double w) {
+    SettingChange c;
+    c.value = w;
+    return c;
+  }
+
+  fake_nvml::FakeNvml fake_{FAKE_NVML_PATH};
+  fs::path dir_;
+  std::optional<Store> store_;
+  std::unique_ptr<DeviceControl> control_;
+};
+
+TEST_F(SafeApply, SetsTheLimitRecordsItAndResetRestoresIt) {
+  const ChangeResult r = apply_setting(*control_, *store_, limit(250));
+  EXPECT_TRUE(r.changed);
+  EXPECT_NE(r.message.find("power limit 400 W -> 250 W"), std::string::npos) << r.message;
+  EXPECT_EQ(enforced_w(), 250);
+  apply_setting(*control_, *store_, limit(200));
+  EXPECT_EQ(enforced_w(), 200);
+  SettingChange reset;
+  reset.kind = SettingChange::Kind::reset;
+  const ChangeResult back = apply_setting(*control_, *store_, reset);
+  EXPECT_NE(back.message.find("200 W -> 400 W"), std::string::npos) << back.message;
+  EXPECT_EQ(enforced_w(), 400);
+  EXPECT_EQ(kinds(), (std::vector<std::string>{"power.pending", "power.apply", "power.pending", "power.apply",
+                                               "power.pending", "power.reset"}));
+}
+
+TEST_F(SafeApply, DryRunChangesAndRecordsNothing) {
+  SettingChange c = limit(250);
+  c.dry_run = true;
+  const ChangeResult r = apply_setting(*control_, *store_, c);
+  EXPECT_FALSE(r.changed);
+  EXPECT_NE(r.message.find("dry run"), std::string::npos);
+  EXPECT_EQ(enforced_w(), 400);
+  EXPECT_TRUE(kinds().empty());
+}
+
+TEST_F(SafeApply, OutsideTheReportedConstraintsIsRefusedBeforeTouchingTheGpu) {
+  try {
+    apply_setting(*control_, *store_, limit(450));
+    FAIL();
+  } catch (const UsageError& e) {
+    EXPECT_STREQ(e.what(), "GPU 0: 450 W is outside the allowed power-limit range 100-400 W");
+  }
+  EXPECT_EQ(fake_.calls("nvmlDeviceSetPowerManagementLimit"), 0U);
+  fake_.configure(R"({"devices": [{"power_limit_min_mw": "NOT_SUPPORTED"}]})");
+  EXPECT_THROW(apply_setting(*control_, *store_, limit(250)), UsageError);
+}
+
+TEST_F(SafeApply, WithoutPrivilegesItSaysSoAndRecordsTheFailure) {
+  fake_.configure(R"({"devices": [{"set_power_limit": "NO_PERMISSION"}]})");
+  try {
+    apply_setting(*control_, *store_, limit(250));
+    FAIL();
+  } catch (const NvmlError& e) {
+    EXPECT_NE(std::string(e.what()).find(
+                  "permission denied (NVML_ERROR_NO_PERMISSION): changing GPU settings needs "
+                  "root"),
+              std::string::npos)
+        << e.what();
+  }
+  EXPECT_EQ(kinds(), (std::vector<std::string>{"power.pending", "power.failed"}));
+  EXPECT_TRUE(recover_pending(*control_, *store_).empty());
+}
+
+TEST_F(SafeApply, LocksOnlySupportedClocksAndResetUnlocks) {
+  SettingChange c;
+  c.kind = SettingChange::Kind::sm_clock;
+  c.value = 1401;
+  try {
+    apply_setting(*control_, *store_, c);
+    FAIL();
+  } catch (const UsageError& e) {
+    EXPECT_NE(std::string(e.what()).find("nearest 1395 MHz"), std::string::npos) << e.what();
+  }
+  c.value = 1200;
+  apply_setting(*control_, *store_, c);
+  EXPECT_EQ(sm_clock_mhz(), 1200U);
+  SettingChange reset;
+  reset.kind = SettingChange::Kind::reset;
+  apply_setting(*control_, *store_, reset);
+  EXPECT_EQ(sm_clock_mhz(), 1410U);
+}
+
+TEST_F(SafeApply, AChangeInterruptedMidWayIsRestoredAtTheNextStart) {
+  // A process records the pending change, sets the GPU and dies before recording completion.
+  Event pending;
+  pending.time_ms = now_ms();
+  DeviceInfo gpu0;
+  gpu0.uuid = "GPU-fa4e0000-0000-0000-0000-000000000000";
+  pending.device = store_->register_devices(std::vector<DeviceInfo>{gpu0}, "nvml@test").front();
+  pending.kind = "power.pending";
+  pending.severity = "info";
+  pending.message = "about to change";
+  pending.details_json =
+      R"({"setting":"power_limit_w","previous":400,"target":150,"baseline":400,"restore":400,"temporary":false})";
+  store_->add_event(pending);
+  control_->set_power_limit_w(0, 150);
+  const auto lines = recover_pending(*control_, *store_);
+  ASSERT_EQ(lines.size(), 1U);
+  EXPECT_NE(lines[0].find("restored the power limit to 400 W"), std::string::npos) << lines[0];
+  EXPECT_EQ(enforced_w(), 400);
+  EXPECT_TRUE(recover_pending(*control_, *store_).empty());
+}
+
+TEST_F(SafeApply, AChangeOwnedByAnotherRunningProcessIsLeftAlone) {
+  Event pending;
+  pending.time_ms = now_ms();
+  DeviceInfo gpu0;
+  gpu0.uuid = "GPU-fa4e0000-0000-0000-0000-000000000000";
+  pending.device = store_->register_devices(std::vector<DeviceInfo>{gpu0}, "nvml@test").front();
+  pending.kind = "power.pending";
+  pending.severity = "info";
+  pending.message = "an agent in control mode";
+  pending.details_json =
+      R"({"setting":"power_limit_w","previous":400,"target":150,"baseline":400,"restore":400,)"
+      R"("temporary":true,"pid":)" +
+      std::to_string(::getppid()) + "}";
+  store_->add_event(pending);
+  control_->set_power_limit_w(0, 150);
+  const auto lines = recover_pending(*control_, *store_);
+  ASSERT_EQ(lines.size(), 1U);
+  EXPECT_NE(lines[0].find("as set by running process"), std::string::npos) << lines[0];
+  EXPECT_EQ(enforced_w(), 150);
+}
+
+TEST_F(SafeApply, TemporaryChangesAreRestoredByRecovery) {
+  SettingChange c = limit(300);
+  c.temporary = true;
+  apply_setting(*control_, *store_, c);
+  c.value = 250;
+  apply_setting(*control_, *store_, c);
+  EXPECT_EQ(enforced_w(), 250);
+  ASSERT_EQ(recover_pending(*control_, *store_).size(), 1U);
+  EXPECT_EQ(enforced_w(), 400);
+}
+
+}  // namespace
+}  // namespace gpuopt::power

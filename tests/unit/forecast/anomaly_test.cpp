@@ -1,0 +1,155 @@
+// The anomaly rules on synthetic series: each fires on its pattern, once, and stays quiet on
+// normal behaviour (steady load, a job that ends and frees its memory, idle and saturated GPUs).
+#include "gpuopt/forecast/anomaly.hpp"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <random>
+
+#include "forecast_test_util.hpp"
+#include "gpuopt/forecast/anomaly_eval.hpp"
+
+namespace gpuopt::forecast {
+namespace {
+
+using test::kNaN;
+
+constexpr std::size_t kSps = 10;  // 100 ms steps
+
+// A busy GPU with iteration ripple; `edit(channel, step, value)` changes it.
+Segment busy(std::size_t seconds, const std::function<float(Channel, std::size_t, float)>& edit = {}) {
+  std::mt19937 rng(7);
+  std::normal_distribution<float> noise(0, 1);
+  return test::make_segment(seconds * kSps, [&](Channel c, std::size_t k) {
+    float v = kNaN;
+    if (c == Channel::power) v = 400 + 30 * std::sin(static_cast<float>(k)) + 5 * noise(rng);
+    if (c == Channel::gpu_util) v = k % 7 == 0 ? 97.0F : 100.0F;
+    if (c == Channel::mem_used) v = 60000;
+    return edit ? edit(c, k, v) : v;
+  });
+}
+
+std::vector<std::string> kinds(const Segment& s) {
+  const auto model = make_forecaster("persistence", ForecastSpec{});
+  const Trace trace{"t.csv", {{DeviceInfo{}, {s}}}};
+  std::vector<std::string> out;
+  for (const auto& e : detect_anomalies(*model, trace)) out.push_back(e.anomaly.kind);
+  return out;
+}
+
+bool in(std::size_t k, std::size_t from_s, std::size_t to_s) { return k >= from_s * kSps && k < to_s * kSps; }
+
+TEST(AnomalyRules, SteadyLoadIsQuiet) { EXPECT_TRUE(kinds(busy(600)).empty()); }
+
+TEST(AnomalyRules, CollapseWithMemoryHeldFiresOnce) {
+  const Segment s = busy(600, [](Channel c, std::size_t k, float v) {
+    if (!in(k, 300, 420)) return v;
+    if (c == Channel::power) return 60.0F;
+    if (c == Channel::gpu_util) return 0.0F;
+    return v;
+  });
+  const auto found = kinds(s);
+  EXPECT_EQ(std::count(found.begin(), found.end(), "anomaly.collapse"), 1) << ::testing::PrintToString(found);
+}
+
+TEST(AnomalyRules, AJobThatEndsAndFreesMemoryIsNotACollapse) {
+  const Segment s = busy(600, [](Channel c, std::size_t k, float v) {
+    if (k < 300 * kSps) return v;
+    if (c == Channel::power) return 60.0F;
+    if (c == Channel::gpu_util) return 0.0F;
+    if (c == Channel::mem_used) return 5.0F;
+    return v;
+  });
+  const auto found = kinds(s);
+  EXPECT_EQ(std::count(found.begin(), found.end(), "anomaly.collapse"), 0) << ::testing::PrintToString(found);
+}
+
+TEST(AnomalyRules, PowerDropAtFullUtilizationIsAClockDrop) {
+  const Segment s = busy(600, [](Channel c, std::size_t k, float v) {
+    return c == Channel::power && in(k, 300, 420) ? 0.65F * v : v;
+  });
+  const auto found = kinds(s);
+  EXPECT_EQ(std::count(found.begin(), found.end(), "anomaly.clock_drop"), 1) << ::testing::PrintToString(found);
+}
+
+TEST(AnomalyRules, FrozenMidRangeUtilizationIsStuck) {
+  const Segment stuck = busy(600, [](Channel c, std::size_t k, float v) {
+    if (c != Channel::gpu_util) return v;
+    return in(k, 300, 420) ? 63.0F : 40.0F + static_cast<float>(k % 13);
+  });
+  const auto found = kinds(stuck);
+  EXPECT_EQ(std::count(found.begin(), found.end(), "anomaly.stuck_util"), 1) << ::testing::PrintToString(found);
+  // Saturated at 100 % for minutes is normal.
+  const Segment saturated = busy(600, [](Channel c, std::size_t, float v) { return c == Channel::gpu_util ? 100.0F : v; });
+  EXPECT_TRUE(kinds(saturated).empty());
+}
+
+TEST(AnomalyRules, SteadyMemoryGrowthFires) {
+  const Segment leak = busy(900, [](Channel c, std::size_t k, float v) {
+    return c == Channel::mem_used && k > 300 * kSps ? v + 0.5F * static_cast<float>(k - 300 * kSps) : v;
+  });
+  const auto found = kinds(leak);
+  EXPECT_EQ(std::count(found.begin(), found.end(), "anomaly.memory_growth"), 1) << ::testing::PrintToString(found);
+}
+
+TEST(AnomalyRules, MemoryGrowthReportsTimeToTheLimit) {
+  const Segment leak = busy(700, [](Channel c, std::size_t k, float v) {
+    return c == Channel::mem_used ? v + 0.5F * static_cast<float>(k) : v;
+  });
+  AnomalyDetector detector(ForecastSpec{}, 81920.0);
+  std::vector<Anomaly> found;
+  for (std::size_t k = 0; k < leak.size(); ++k) {
+    for (auto& a : detector.step({test::history(leak), k}, 0, {})) found.push_back(a);
+  }
+  ASSERT_EQ(found.size(), 1U);
+  EXPECT_EQ(found[0].kind, "anomaly.memory_growth");
+  EXPECT_NE(found[0].message.find("to the 81920 MiB limit"), std::string::npos) << found[0].message;
+  EXPECT_NE(found[0].details_json.find("seconds_to_limit"), std::string::npos);
+}
+
+TEST(AnomalyRules, ForecastDeviationNeedsMostOfThirtySeconds) {
+  const Segment s = busy(200);
+  AnomalyDetector detector(ForecastSpec{}, std::nullopt);
+  const std::size_t outputs = ForecastSpec{}.outputs();
+  std::size_t fired = 0;
+  for (std::size_t k = 0; k < s.size(); ++k) {
+    // Forecasts that are far off from second 60 on.
+    std::vector<ForecastPoint> points(outputs, ForecastPoint{kNaN, kNaN, kNaN});
+    const float power = k >= 600 ? 50.0F : 400.0F;
+    for (std::size_t h = 0; h < 3; ++h) {
+      points[index_of(Channel::power) * 3 + h] = {power, power - 100, power + 100};
+      points[index_of(Channel::gpu_util) * 3 + h] = {99, 90, 100};
+    }
+    for (const auto& a : detector.step({test::history(s), k}, 0, points)) {
+      EXPECT_EQ(a.kind, "anomaly.forecast_deviation");
+      EXPECT_GE(k, 600U + 250U);  // not before the deviation lasted ~30 s
+      ++fired;
+    }
+  }
+  EXPECT_EQ(fired, 1U);
+}
+
+TEST(AnomalyInjection, LabelsWhereItInjectsAndIsDeterministic) {
+  const Trace trace{"t.csv", {{DeviceInfo{}, {busy(900)}}}};
+  std::vector<Injection> a;
+  std::vector<Injection> b;
+  const Trace x = inject_anomalies(trace, InjectedKind::collapse, 3, a);
+  inject_anomalies(trace, InjectedKind::collapse, 3, b);
+  ASSERT_EQ(a.size(), 1U);
+  EXPECT_EQ(a[0].start, b[0].start);
+  EXPECT_EQ(a[0].end - a[0].start, 120 * kSps);
+  const auto& util = x.gpus[0].segments[0].values[index_of(Channel::gpu_util)];
+  EXPECT_EQ(util[a[0].start + 5], 0);
+  EXPECT_NE(util[a[0].end + 5], 0);
+  AnomalyScores scores;
+  const auto model = make_forecaster("persistence", ForecastSpec{});
+  score_anomalies(*model, trace, 3, scores);
+  EXPECT_EQ(scores.clean_events, 0U);
+  EXPECT_NEAR(scores.clean_gpu_hours, 0.25, 1e-6);
+  EXPECT_EQ(scores.injected_by_kind[static_cast<int>(InjectedKind::collapse)], 1U);
+  EXPECT_EQ(scores.detected_by_kind[static_cast<int>(InjectedKind::collapse)], 1U);
+}
+
+}  // namespace
+}  // namespace gpuopt::forecast

@@ -1,0 +1,153 @@
+// Baselines (exact), the registry, masking, model-file round trips and the learned models'
+// ability to beat persistence on a learnable synthetic signal.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include "forecast_test_util.hpp"
+#include "gpuopt/error.hpp"
+#include "gpuopt/forecast/evaluation.hpp"
+#include "gpuopt/forecast/forecaster.hpp"
+#include "gpuopt/forecast/training.hpp"
+
+namespace gpuopt::forecast {
+namespace {
+
+using namespace std::chrono_literals;
+using test::kNaN;
+
+ForecastSpec small_spec() {
+  ForecastSpec spec;
+  spec.horizons = {1s, 5s};
+  return spec;
+}
+
+// Power: a square wave (10 s period) the models can learn; utilization follows; no memory.
+Segment square_wave(std::size_t steps) {
+  return test::make_segment(steps, [](Channel c, std::size_t k) {
+    const bool high = (k / 50) % 2 == 0;
+    if (c == Channel::power) return high ? 300.0F : 100.0F;
+    if (c == Channel::gpu_util) return high ? 90.0F : 20.0F;
+    return kNaN;
+  });
+}
+
+std::vector<float> predict_one(const Forecaster& model, const WindowRef& w) {
+  std::vector<float> out(model.spec().outputs());
+  model.predict(std::span<const WindowRef>(&w, 1), out);
+  return out;
+}
+
+// Equal, NaN (absent) included.
+void expect_same(const std::vector<float>& a, const std::vector<float>& b) {
+  ASSERT_EQ(a.size(), b.size());
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (std::isnan(a[i])) {
+      EXPECT_TRUE(std::isnan(b[i])) << i;
+    } else {
+      EXPECT_FLOAT_EQ(a[i], b[i]) << i;
+    }
+  }
+}
+
+TEST(Baselines, PersistenceAndMovingAverageAreExact) {
+  const Segment s = test::make_segment(200, [](Channel c, std::size_t k) {
+    return c == Channel::power ? static_cast<float>(k) : kNaN;
+  });
+  const WindowRef w{test::history(s), 99};
+  const ForecastSpec spec = small_spec();
+  const auto persistence = predict_one(*make_forecaster("persistence", spec), w);
+  const auto average = predict_one(*make_forecaster("moving-average", spec), w);
+  const std::size_t p = index_of(Channel::power) * 2;
+  EXPECT_EQ(persistence[p], 99);
+  EXPECT_EQ(persistence[p + 1], 99);
+  EXPECT_FLOAT_EQ(average[p], (90 + 99) / 2.0F);      // the last 1 s: steps 90..99
+  EXPECT_FLOAT_EQ(average[p + 1], (50 + 99) / 2.0F);  // the last 5 s: steps 50..99
+  // A channel the window lacks is not forecast (masked), never zero.
+  EXPECT_TRUE(std::isnan(persistence[index_of(Channel::gpu_util) * 2]));
+  EXPECT_TRUE(std::isnan(average[index_of(Channel::mem_used) * 2]));
+}
+
+TEST(Registry, UnknownNameListsTheValidOnes) {
+  try {
+    make_forecaster("seq:lstm", small_spec());
+    FAIL();
+  } catch (const UsageError& e) {
+    EXPECT_NE(std::string(e.what()).find("seq:bigru-transformer"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(forecaster_names().size(), 6U);
+  for (const auto& name : forecaster_names()) EXPECT_EQ(make_forecaster(name, small_spec())->name(), name);
+}
+
+TEST(Horizons, ParsedAndChecked) {
+  const auto h = parse_horizons("1s,5s,30s", 100ms);
+  ASSERT_EQ(h.size(), 3U);
+  EXPECT_EQ(h[2], 30s);
+  EXPECT_THROW(parse_horizons("1s,150ms", 100ms), UsageError);
+  EXPECT_THROW(parse_horizons("1s,,5s", 100ms), UsageError);
+  EXPECT_THROW(parse_horizons("0s", 100ms), UsageError);
+}
+
+TEST(WindowScales, FixedForPercentagesRobustForTheRest) {
+  const Segment s = test::make_segment(100, [](Channel c, std::size_t k) {
+    if (c == Channel::power) return k == 50 ? 5000.0F : 200.0F;  // one spike is ignored
+    if (c == Channel::gpu_util) return 40.0F;
+    if (c == Channel::mem_used) return 10.0F;  // below the floor
+    return kNaN;
+  });
+  const ChannelValues scales = window_scales({test::history(s), 99}, WindowConfig{});
+  EXPECT_EQ(scales[index_of(Channel::power)], 200);
+  EXPECT_EQ(scales[index_of(Channel::gpu_util)], 100);
+  EXPECT_EQ(scales[index_of(Channel::mem_used)], 1024);
+  EXPECT_TRUE(std::isnan(scales[index_of(Channel::temperature)]));
+}
+
+class LearnedModels : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(LearnedModels, BeatPersistenceOnAPeriodicSignalAndRoundTrip) {
+  const ForecastSpec spec = small_spec();
+  std::vector<Trace> traces{{"a.csv", {{DeviceInfo{}, {square_wave(3000)}}}},
+                            {"b.csv", {{DeviceInfo{}, {square_wave(1500)}}}}};
+  TrainOptions options;
+  options.max_steps = 150;
+  options.budget_s = 60;
+  const auto model = train_forecaster(GetParam(), std::span<const Trace>(traces).first(1), spec, options, 4000);
+  EXPECT_FALSE(model->calibration().half_width.empty());
+
+  const auto windows = evaluation_windows(std::span<const Trace>(traces).subspan(1), spec, 7);
+  EvalAccumulator acc(spec);
+  const Forecaster* models[] = {model.get()};
+  acc.add(models, windows);
+  for (const EvalRow& r : acc.rows()) {
+    if (r.channel == Channel::power && r.horizon == 5s) {
+      EXPECT_LT(r.mase, 0.7) << r.model;
+    }
+  }
+
+  ml::ModelFile file;
+  model->save(file);
+  const auto bytes = ml::encode_model_file(file);
+  const auto loaded = load_forecaster(ml::decode_model_file(bytes, "mem"), "mem");
+  EXPECT_EQ(loaded->name(), GetParam());
+  expect_same(loaded->calibration().half_width, model->calibration().half_width);
+  expect_same(predict_one(*loaded, windows[3]), predict_one(*model, windows[3]));
+}
+
+INSTANTIATE_TEST_SUITE_P(Forecast, LearnedModels,
+                         ::testing::Values("tree:xgboost", "seq:gru", "seq:transformer", "seq:bigru-transformer"),
+                         [](const auto& info) {
+                           std::string name = info.param;
+                           for (char& c : name) c = std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+                           return name;
+                         });
+
+TEST(ModelFile, OtherDomainsAndMissingSectionsAreRejected) {
+  ml::ModelFile file;
+  file.meta = {{"domain", "memory"}, {"model", "tree:xgboost"}};
+  EXPECT_THROW(load_forecaster(file, "m.gpuopt"), UsageError);
+  make_forecaster("seq:gru", small_spec())->save(file);
+  file.sections.clear();
+  EXPECT_THROW(load_forecaster(file, "m.gpuopt"), ParseError);
+}
+
+}  // namespace
+}  // namespace gpuopt::forecast

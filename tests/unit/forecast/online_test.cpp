@@ -1,0 +1,84 @@
+#include "gpuopt/forecast/online.hpp"
+
+#include <gtest/gtest.h>
+
+#include "gpuopt/error.hpp"
+
+namespace gpuopt::forecast {
+namespace {
+
+Sample reading(int gpu, EpochMs t, double power_w, double util_pct, double mem_mib) {
+  Sample s{gpu, t, {}};
+  s.values.set(Metric::power_w, power_w);
+  s.values.set(Metric::gpu_util_pct, util_pct);
+  s.values.set(Metric::mem_used_mib, mem_mib);
+  return s;
+}
+
+std::vector<DeviceInfo> two_gpus() {
+  DeviceInfo a;
+  a.index = 0;
+  a.uuid = "GPU-a";
+  DeviceInfo b = a;
+  b.index = 1;
+  b.uuid = "GPU-b";
+  return {a, b};
+}
+
+TEST(OnlineForecaster, ForecastsOnceTheFineWindowIsFull) {
+  const auto model = make_forecaster("persistence", ForecastSpec{});
+  OnlineForecaster online(*model, two_gpus());
+  const EpochMs t0 = 1'700'000'000'000;
+  for (int i = 0; i < 10; ++i) {  // 1 s at 100 ms
+    online.add(std::vector<Sample>{reading(0, t0 + i * 100, 300, 90, 1000), reading(1, t0 + i * 100, 50, 0, 10)});
+  }
+  EXPECT_FALSE(online.latest(0).has_value());
+  for (int i = 10; i < 30; ++i) {
+    online.add(std::vector<Sample>{reading(0, t0 + i * 100, 300 + i, 90, 1000)});  // GPU 1 is silent
+  }
+  const auto f = online.latest(0);
+  ASSERT_TRUE(f.has_value());
+  EXPECT_EQ(f->time_ms, t0 + 2900);  // the latest sample
+  const std::size_t horizons = model->spec().horizons.size();
+  EXPECT_EQ(f->points[index_of(Channel::power) * horizons].value, 329);
+  EXPECT_TRUE(std::isnan(f->points[index_of(Channel::temperature) * horizons].value));
+  EXPECT_FALSE(online.latest(1).has_value());
+  EXPECT_FALSE(online.latest(7).has_value());
+}
+
+TEST(OnlineForecaster, SlowSamplingFillsTheGridAndAGapStartsOver) {
+  const auto model = make_forecaster("persistence", ForecastSpec{});
+  OnlineForecaster online(*model, two_gpus(), std::chrono::seconds(5));
+  const EpochMs t0 = 1'700'000'000'000;
+  for (int i = 0; i < 3; ++i) online.add(std::vector<Sample>{reading(0, t0 + i * 1000 + 37, 200, 90, 1000)});
+  ASSERT_TRUE(online.latest(0).has_value());  // 1 s sampling: ten grid steps per round
+  online.add(std::vector<Sample>{reading(0, t0 + 60'037, 100, 10, 1000)});
+  // After the gap the window holds one step only, so the last forecast stays the old one.
+  EXPECT_EQ(online.latest(0)->time_ms, t0 + 2100);  // the step right after the sample at 2.037 s
+}
+
+TEST(OnlineForecaster, OlderSamplesAreRejected) {
+  const auto model = make_forecaster("persistence", ForecastSpec{});
+  OnlineForecaster online(*model, two_gpus());
+  online.add(std::vector<Sample>{reading(0, 5000, 1, 1, 1)});
+  EXPECT_THROW(online.add(std::vector<Sample>{reading(0, 4000, 1, 1, 1)}), ParseError);
+}
+
+TEST(OnlineForecaster, ReportsAnomaliesFromTheStream) {
+  const auto model = make_forecaster("persistence", ForecastSpec{});
+  OnlineForecaster online(*model, two_gpus());
+  std::vector<OnlineAnomaly> found;
+  for (int s = 0; s < 400; ++s) {  // 1 s sampling; the job stalls at 200 s with memory held
+    const bool stalled = s >= 200;
+    const auto round = online.add(std::vector<Sample>{
+        reading(1, 1'700'000'000'000 + s * 1000, stalled ? 60 : 400 + (s % 3), stalled ? 0 : 98, 40000)});
+    found.insert(found.end(), round.begin(), round.end());
+  }
+  ASSERT_EQ(found.size(), 1U);
+  EXPECT_EQ(found[0].gpu, 1);
+  EXPECT_EQ(found[0].anomaly.kind, "anomaly.collapse");
+  EXPECT_EQ(found[0].anomaly.severity, "error");
+}
+
+}  // namespace
+}  // namespace gpuopt::forecast

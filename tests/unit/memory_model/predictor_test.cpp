@@ -1,0 +1,146 @@
+// The registry, model-file round trips, determinism and the safe bound of every memory predictor.
+#include "gpuopt/memory/predictor.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "gpuopt/error.hpp"
+#include "synthetic_tasks.hpp"
+
+namespace gpuopt::memory {
+namespace {
+
+TrainOptions quick_options(std::uint64_t seed = 7) {
+  TrainOptions o;
+  o.seed = seed;
+  o.epochs = 3;
+  return o;
+}
+
+std::vector<Task> training_set() { return test::synthetic_tasks(6, 4); }
+
+TEST(MemoryRegistry, CreatesEveryListedModel) {
+  for (const auto& name : predictor_names()) EXPECT_EQ(make_predictor(name)->name(), name);
+  EXPECT_EQ(predictor_names().size(), 8U);
+}
+
+TEST(MemoryRegistry, UnknownNameListsValidOnes) {
+  try {
+    make_predictor("tree:svm");
+    FAIL() << "expected UsageError";
+  } catch (const UsageError& e) {
+    EXPECT_NE(std::string(e.what()).find("unknown memory model 'tree:svm'"), std::string::npos);
+    EXPECT_NE(std::string(e.what()).find("seq:bigru-transformer"), std::string::npos);
+  }
+}
+
+TEST(MemoryRegistry, LoadRejectsOtherDomainsAndUnknownModels) {
+  ml::ModelFile file;
+  file.meta = {{"domain", "forecast"}, {"model", "analytic"}};
+  EXPECT_THROW(load_predictor(file, "f.gpuopt"), UsageError);
+  file.meta = {{"domain", "memory"}, {"model", "tree:svm"}};
+  try {
+    load_predictor(file, "f.gpuopt");
+    FAIL() << "expected ParseError";
+  } catch (const ParseError& e) {
+    EXPECT_EQ(e.file(), "f.gpuopt");
+    EXPECT_EQ(e.field(), "model");
+  }
+}
+
+TEST(MemoryRegistry, TooFewRowsIsAUsageError) {
+  const std::vector<Task> tasks = test::synthetic_tasks(1, 1);  // 5 rows
+  EXPECT_THROW(make_predictor("tree:dt")->fit(tasks, quick_options()), UsageError);
+}
+
+class EveryPredictor : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(EveryPredictor, RoundTripsThroughTheModelFileExactly) {
+  const std::vector<Task> tasks = training_set();
+  auto predictor = make_predictor(GetParam());
+  predictor->fit(tasks, quick_options());
+  const ml::ModelFile file = predictor->save();
+  EXPECT_EQ(file.meta["domain"], "memory");
+  EXPECT_EQ(file.meta["model"], GetParam());
+  const auto loaded = load_predictor(ml::decode_model_file(ml::encode_model_file(file), "mem"), "mem");
+  const auto before = predictor->predict(tasks);
+  const auto after = loaded->predict(tasks);
+  ASSERT_EQ(before.size(), after.size());
+  for (std::size_t i = 0; i < before.size(); ++i) {
+    EXPECT_EQ(before[i].peak_mem_mib, after[i].peak_mem_mib) << i;
+    EXPECT_EQ(before[i].peak_mem_upper_mib, after[i].peak_mem_upper_mib) << i;
+  }
+}
+
+TEST_P(EveryPredictor, IsDeterministicForASeedAndBoundsItsPeak) {
+  const std::vector<Task> tasks = training_set();
+  auto a = make_predictor(GetParam());
+  auto b = make_predictor(GetParam());
+  a->fit(tasks, quick_options(11));
+  b->fit(tasks, quick_options(11));
+  const auto pa = a->predict(tasks);
+  const auto pb = b->predict(tasks);
+  for (std::size_t i = 0; i < pa.size(); ++i) {
+    EXPECT_EQ(pa[i].peak_mem_mib, pb[i].peak_mem_mib) << i;
+    EXPECT_GT(pa[i].peak_mem_mib, 0);
+    EXPECT_GE(pa[i].peak_mem_upper_mib, pa[i].peak_mem_mib);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Models, EveryPredictor,
+                         ::testing::Values("analytic", "tree:dt", "tree:rf", "tree:adaboost", "tree:xgboost",
+                                           "seq:bigru-transformer", "seq:bigru", "seq:transformer"),
+                         [](const auto& info) {
+                           std::string n = info.param;
+                           for (char& c : n) c = std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+                           return n;
+                         });
+
+TEST(SeqPredictor, LearnsTheSyntheticStructure) {
+  const std::vector<Task> tasks = training_set();
+  auto predictor = make_predictor("seq:bigru-transformer");
+  TrainOptions o = quick_options();
+  o.epochs = 30;
+  predictor->fit(tasks, o);
+  const std::vector<Task> unseen = test::synthetic_tasks(7, 4);  // includes a seventh family
+  const auto predicted = predictor->predict(unseen);
+  double ape = 0;
+  for (std::size_t i = 0; i < unseen.size(); ++i) {
+    ape += std::abs(predicted[i].peak_mem_mib - *unseen[i].peak_mem_mib) / *unseen[i].peak_mem_mib;
+  }
+  EXPECT_LT(ape / static_cast<double>(unseen.size()), 0.15);
+}
+
+TEST(SeqPredictor, ReportsProgressAndHonoursTheStopFlag) {
+  const std::vector<Task> tasks = training_set();
+  std::atomic<bool> stop{false};
+  int epochs_seen = 0;
+  TrainOptions o = quick_options();
+  o.epochs = 50;
+  o.stop = &stop;
+  o.on_progress = [&](const TrainProgress& p) {
+    epochs_seen = p.epoch;
+    EXPECT_EQ(p.epochs, 50);
+    if (p.epoch == 2) stop = true;
+  };
+  auto predictor = make_predictor("seq:bigru");
+  predictor->fit(tasks, o);
+  EXPECT_EQ(epochs_seen, 2);
+  EXPECT_EQ(predictor->predict(tasks).size(), tasks.size());  // the best model so far is kept
+}
+
+TEST(SeqPredictor, LoadRejectsATruncatedNetwork) {
+  auto predictor = make_predictor("seq:transformer");
+  predictor->fit(training_set(), quick_options());
+  ml::ModelFile file = predictor->save();
+  file.sections["torch"].resize(file.sections["torch"].size() / 2);
+  EXPECT_THROW(load_predictor(file, "cut.gpuopt"), ParseError);
+  file = predictor->save();
+  file.meta["model"] = "seq:bigru";  // network options of another architecture
+  EXPECT_THROW(load_predictor(file, "other.gpuopt"), ParseError);
+}
+
+}  // namespace
+}  // namespace gpuopt::memory
