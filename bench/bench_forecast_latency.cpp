@@ -42,7 +42,8 @@ double measure(const forecast::Forecaster& model, int rounds) {
   for (int k = 0; k < warmup; ++k) online.add(round_of(t0 + k * 100, k));
   const auto start = std::chrono::steady_clock::now();
   for (int k = warmup; k < warmup + rounds; ++k) online.add(round_of(t0 + k * 100, k));
-  const double us = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count();
+  const double us =
+      std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count();
   return us / rounds / kGpus;
 }
 
@@ -52,7 +53,8 @@ int main(int argc, char** argv) {
   const int rounds = argc > 1 ? std::atoi(argv[1]) : 3000;
   fmt::print("online forecast + anomaly rules, {} GPUs per 100 ms round, 1 thread:\n", kGpus);
   const auto shipped = forecast::load_default_forecaster();
-  fmt::print("  {:<34} {:8.1f} us per GPU per step\n", "shipped (" + shipped->name() + ")", measure(*shipped, rounds));
+  fmt::print("  {:<34} {:8.1f} us per GPU per step\n", "shipped (" + shipped->name() + ")",
+             measure(*shipped, rounds));
   // Untrained trees have nothing to evaluate, so tree:xgboost is left out.
   for (const std::string name : {"persistence", "seq:gru", "seq:transformer", "seq:bigru-transformer"}) {
     const auto model = forecast::make_forecaster(name, forecast::ForecastSpec{});

@@ -32,7 +32,8 @@ void run_events(const EventsArgs& args, const GlobalOptions& global) {
   const Store store = Store::open(resolve_db_path(global), Store::Mode::read_only);
   const EpochMs now = now_ms();
   const EpochMs from = args.since.empty() ? 0 : parse_time_arg(args.since, now);
-  const EpochMs to = args.until.empty() ? std::numeric_limits<EpochMs>::max() : parse_time_arg(args.until, now);
+  const EpochMs to =
+      args.until.empty() ? std::numeric_limits<EpochMs>::max() : parse_time_arg(args.until, now);
   std::optional<DeviceId> device;
   if (!args.gpu.empty()) device = store.find_device(args.gpu).id;
   const std::vector<Event> events = store.events(from, to, device, args.kind);
@@ -41,7 +42,8 @@ void run_events(const EventsArgs& args, const GlobalOptions& global) {
   const auto device_label = [&](const std::optional<DeviceId>& id) -> std::string {
     if (!id) return "-";
     const auto it = devices.find(*id);
-    return it == devices.end() ? fmt::format("#{}", *id) : fmt::format("#{} gpu{}", *id, it->second.info.index);
+    return it == devices.end() ? fmt::format("#{}", *id)
+                               : fmt::format("#{} gpu{}", *id, it->second.info.index);
   };
   if (args.json) {
     nlohmann::ordered_json out = nlohmann::ordered_json::array();
@@ -50,7 +52,8 @@ void run_events(const EventsArgs& args, const GlobalOptions& global) {
       out.push_back({{"id", e.id},
                      {"time", format_iso8601(e.time_ms)},
                      {"device_id", e.device ? nlohmann::ordered_json(*e.device) : nlohmann::ordered_json()},
-                     {"uuid", it == devices.end() ? nlohmann::ordered_json() : nlohmann::ordered_json(it->second.info.uuid)},
+                     {"uuid", it == devices.end() ? nlohmann::ordered_json()
+                                                  : nlohmann::ordered_json(it->second.info.uuid)},
                      {"kind", e.kind},
                      {"severity", e.severity},
                      {"message", e.message},
@@ -64,8 +67,8 @@ void run_events(const EventsArgs& args, const GlobalOptions& global) {
     return;
   }
   for (const Event& e : events) {
-    fmt::print("{}  {:<10} {:<28} {:<7}  {}\n", format_iso8601(e.time_ms), device_label(e.device), e.kind, e.severity,
-               e.message);
+    fmt::print("{}  {:<10} {:<28} {:<7}  {}\n", format_iso8601(e.time_ms), device_label(e.device), e.kind,
+               e.severity, e.message);
   }
 }
 
@@ -77,16 +80,20 @@ void register_events(CLI::App& app, const GlobalOptions& global) {
       "events", "List the store's events: anomalies found by `gpuopt serve`, imports, collection starts");
   cmd->fallthrough();
   cmd->footer(
-      "\nAnomaly kinds: anomaly.forecast_deviation, anomaly.collapse, anomaly.clock_drop, anomaly.stuck_util,\n"
+      "\nAnomaly kinds: anomaly.forecast_deviation, anomaly.collapse, anomaly.clock_drop, "
+      "anomaly.stuck_util,\n"
       "anomaly.memory_growth (docs/forecast.md). The store is opened read-only.\n\n"
       "Examples:\n"
       "  gpuopt events --since -1h\n"
       "  gpuopt events --gpu 0 --kind anomaly. --json\n");
   cmd->add_option("--gpu", args->gpu, "Only this device: store id (#3), UUID or unique prefix, or GPU index");
-  cmd->add_option("--since", args->since, "Start (inclusive): ISO time, epoch s/ms, 'now' or '-1h'; default: all");
+  cmd->add_option("--since", args->since,
+                  "Start (inclusive): ISO time, epoch s/ms, 'now' or '-1h'; default: all");
   cmd->add_option("--until", args->until, "End (exclusive), same forms; default: now and later");
-  cmd->add_option("--kind", args->kind, "Only kinds starting with this text, e.g. anomaly. or anomaly.collapse");
-  cmd->add_flag("--json", args->json, "Print {\"events\":[{id, time, device_id, uuid, kind, severity, message, details}]}");
+  cmd->add_option("--kind", args->kind,
+                  "Only kinds starting with this text, e.g. anomaly. or anomaly.collapse");
+  cmd->add_flag("--json", args->json,
+                "Print {\"events\":[{id, time, device_id, uuid, kind, severity, message, details}]}");
   cmd->callback([args, &global] { run_events(*args, global); });
 }
 

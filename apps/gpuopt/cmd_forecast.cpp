@@ -52,12 +52,14 @@ void register_forecast_train(CLI::App& forecast, const GlobalOptions& global) {
       "and `gpuopt forecast eval --model-file FILE` use it. See docs/forecast.md.\n\n"
       "Examples:\n"
       "  gpuopt forecast train --traces ../shared/data/telemetry --out fc.gpuopt\n"
-      "  gpuopt forecast train --traces a.csv b.csv --model tree:xgboost --horizons 1s,10s --out trees.gpuopt\n");
+      "  gpuopt forecast train --traces a.csv b.csv --model tree:xgboost --horizons 1s,10s --out "
+      "trees.gpuopt\n");
   cmd->add_option("--traces", args->traces, "nvidia-smi CSV files or directories (every *.csv below)")
-      ->type_name("FILE|DIR ...")
+      ->type_name("FILE|DIR")
       ->required();
-  cmd->add_option("--model", args->model,
-                  "Model: persistence, moving-average, tree:xgboost, seq:gru, seq:transformer, seq:bigru-transformer")
+  cmd->add_option(
+         "--model", args->model,
+         "Model: persistence, moving-average, tree:xgboost, seq:gru, seq:transformer, seq:bigru-transformer")
       ->capture_default_str();
   cmd->add_option("-o,--out", args->out, "Model file to write")->type_name("FILE")->required();
   add_forecast_options(*cmd, args->forecast, true);

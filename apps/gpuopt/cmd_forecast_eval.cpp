@@ -4,8 +4,8 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
-#include <optional>
 #include <memory>
+#include <optional>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -14,6 +14,7 @@
 #include "gpuopt/error.hpp"
 #include "gpuopt/forecast/anomaly_eval.hpp"
 #include "gpuopt/forecast/evaluation.hpp"
+#include "gpuopt/units.hpp"
 
 namespace gpuopt::cli {
 namespace {
@@ -49,7 +50,9 @@ nlohmann::ordered_json anomaly_json(const std::string& model, const forecast::An
     by_kind[std::string(forecast::injected_kind_name(static_cast<forecast::InjectedKind>(k)))] = {
         {"injected", a.injected_by_kind[k]}, {"detected", a.detected_by_kind[k]}};
   }
-  const auto number = [](double v) { return std::isnan(v) ? nlohmann::ordered_json() : nlohmann::ordered_json(v); };
+  const auto number = [](double v) {
+    return std::isnan(v) ? nlohmann::ordered_json() : nlohmann::ordered_json(v);
+  };
   return {{"model", model},
           {"injected", a.injected},
           {"detected", a.detected},
@@ -66,11 +69,12 @@ nlohmann::ordered_json anomaly_json(const std::string& model, const forecast::An
 
 void print_anomalies(const std::string& model, const forecast::AnomalyScores& a) {
   fmt::print("\nanomaly detection ({} forecasts; injected into the held-out traces):\n", model);
-  fmt::print("  recall {:.3f} ({} of {} injections), precision {:.3f} ({} of {} events)\n", a.recall(), a.detected,
-             a.injected, a.precision(), a.true_events, a.events);
+  fmt::print("  recall {:.3f} ({} of {} injections), precision {:.3f} ({} of {} events)\n", a.recall(),
+             a.detected, a.injected, a.precision(), a.true_events, a.events);
   for (std::size_t k = 0; k < forecast::kInjectedKinds; ++k) {
-    fmt::print("  {:<12} {} of {} detected\n", forecast::injected_kind_name(static_cast<forecast::InjectedKind>(k)),
-               a.detected_by_kind[k], a.injected_by_kind[k]);
+    fmt::print("  {:<12} {} of {} detected\n",
+               forecast::injected_kind_name(static_cast<forecast::InjectedKind>(k)), a.detected_by_kind[k],
+               a.injected_by_kind[k]);
   }
   fmt::print("  false alarms on the un-injected traces: {} in {:.1f} GPU-hours = {:.3f} per GPU-hour\n",
              a.clean_events, a.clean_gpu_hours, a.false_alarms_per_gpu_hour());
@@ -108,8 +112,8 @@ void print_table(const EvalOutput& output) {
     if (r.group != group) {
       group = r.group;
       fmt::print("{}{}\n{:<22} {:<12} {:>8} {:>8} {:>10} {:>10} {:>6} {}\n", group == "" ? "" : "\n",
-                 group.empty() ? "all traces:" : group + ":", "model", "channel", "horizon", "n", "mae", "rmse", "mase",
-                 "unit");
+                 group.empty() ? "all traces:" : group + ":", "model", "channel", "horizon", "n", "mae",
+                 "rmse", "mase", "unit");
     }
     const auto& info = forecast::channel_info(r.channel);
     fmt::print("{:<22} {:<12} {:>7}s {:>8} {:>10.3f} {:>10.3f} {:>6.3f} {}\n", r.model, info.name,
@@ -118,12 +122,16 @@ void print_table(const EvalOutput& output) {
   if (output.anomalies) print_anomalies(output.anomaly_model, *output.anomalies);
 }
 
-EvalOutput cross_validate(const EvalArgs& args, const GlobalOptions& global, const forecast::ForecastSpec& spec,
-                          std::size_t stride) {
-  std::vector<forecast::Trace> traces = load_cli_traces(args.traces, args.forecast, global);
-  if (traces.size() < 2) throw UsageError("leave-one-trace-out needs at least two trace files");
+EvalOutput cross_validate(const EvalArgs& args, const GlobalOptions& global,
+                          const forecast::ForecastSpec& spec, std::size_t stride) {
   forecast::CrossValidationOptions options;
   options.models = args.models.empty() ? forecast::forecaster_names() : args.models;
+  if (args.anomalies &&
+      std::find(options.models.begin(), options.models.end(), args.anomaly_model) == options.models.end()) {
+    throw UsageError(fmt::format("--anomaly-model {} is not among --models", args.anomaly_model));
+  }
+  std::vector<forecast::Trace> traces = load_cli_traces(args.traces, args.forecast, global);
+  if (traces.size() < 2) throw UsageError("leave-one-trace-out needs at least two trace files");
   options.train = train_options(args.forecast);
   options.max_train_windows = args.forecast.max_windows;
   options.eval_stride = stride;
@@ -137,12 +145,10 @@ EvalOutput cross_validate(const EvalArgs& args, const GlobalOptions& global, con
   }
   EvalOutput output;
   if (args.anomalies) {
-    if (std::find(options.models.begin(), options.models.end(), args.anomaly_model) == options.models.end()) {
-      throw UsageError(fmt::format("--anomaly-model {} is not among --models", args.anomaly_model));
-    }
     output.anomalies.emplace();
     output.anomaly_model = args.anomaly_model;
-    options.on_fold = [&](const forecast::Trace& test, const std::map<std::string, const forecast::Forecaster*>& m) {
+    options.on_fold = [&](const forecast::Trace& test,
+                          const std::map<std::string, const forecast::Forecaster*>& m) {
       forecast::score_anomalies(*m.at(args.anomaly_model), test, args.forecast.seed, *output.anomalies);
     };
   }
@@ -159,6 +165,12 @@ EvalOutput score_model_file(const EvalArgs& args, const GlobalOptions& global, s
   data.step = fmt::format("{}ms", model->spec().step.count());
   const std::vector<forecast::Trace> traces = load_cli_traces(args.test, data, global);
   const auto windows = forecast::evaluation_windows(traces, model->spec(), stride);
+  if (windows.empty()) {
+    throw Error(fmt::format(
+        "the test traces are too short: a forecast origin needs {} of samples before it and {} after",
+        format_duration(model->spec().step * model->spec().window.fine_steps),
+        format_duration(model->spec().horizons.back())));
+  }
   forecast::EvalAccumulator acc(model->spec());
   const forecast::Forecaster* models[] = {model.get()};
   acc.add(models, windows);
@@ -167,13 +179,15 @@ EvalOutput score_model_file(const EvalArgs& args, const GlobalOptions& global, s
 
 void run_eval(const EvalArgs& args, const GlobalOptions& global) {
   const bool cv = !args.split.empty();
-  if (cv == !args.test.empty()) throw UsageError("give either --traces with --split leave-one-trace-out or --test");
+  if (cv == !args.test.empty())
+    throw UsageError("give either --traces with --split leave-one-trace-out or --test");
   if (cv && args.split != "leave-one-trace-out") {
     throw UsageError(fmt::format("--split {}: only leave-one-trace-out is supported", args.split));
   }
   if (cv && args.traces.empty()) throw UsageError("--split needs --traces");
   if (!cv && (!args.traces.empty() || !args.models.empty())) {
-    throw UsageError("--traces and --models go with --split; --test scores --model-file (or the shipped model)");
+    throw UsageError(
+        "--traces and --models go with --split; --test scores --model-file (or the shipped model)");
   }
   const forecast::ForecastSpec spec = forecast_spec(args.forecast);
   for (const auto& name : args.models) (void)forecast::make_forecaster(name, spec);
@@ -205,23 +219,33 @@ void register_forecast_eval(CLI::App& forecast, const GlobalOptions& global) {
       "  gpuopt forecast eval --traces ../shared/data/telemetry --split leave-one-trace-out --json\n"
       "  gpuopt forecast eval --traces dir/ --split leave-one-trace-out --models persistence,tree:xgboost\n"
       "  gpuopt forecast eval --model-file fc.gpuopt --test new-trace.csv\n");
-  cmd->add_option("--traces", args->traces, "Trace files or directories for cross-validation")->type_name("FILE|DIR ...");
-  cmd->add_option("--split", args->split, "Cross-validation scheme: leave-one-trace-out")->type_name("SCHEME");
-  cmd->add_option("--model-file", args->model_file, "Trained model to score on --test (default: the shipped one)")
+  cmd->add_option("--traces", args->traces, "Trace files or directories for cross-validation")
+      ->type_name("FILE|DIR");
+  cmd->add_option("--split", args->split, "Cross-validation scheme: leave-one-trace-out")
+      ->type_name("SCHEME");
+  cmd->add_option("--model-file", args->model_file,
+                  "Trained model to score on --test (default: the shipped one)")
       ->type_name("FILE");
-  cmd->add_option("--test", args->test, "Trace files or directories to score --model-file on")->type_name("FILE|DIR ...");
-  cmd->add_option("--models", args->models, "Models to cross-validate (default: all)")->delimiter(',')->type_name("NAME,...");
+  cmd->add_option("--test", args->test, "Trace files or directories to score --model-file on")
+      ->type_name("FILE|DIR");
+  cmd->add_option("--models", args->models, "Models to cross-validate (default: all)")
+      ->delimiter(',')
+      ->type_name("NAME");
   cmd->add_option("--stride", args->stride, "Time between scored forecast origins")->capture_default_str();
   cmd->add_option("--folds", args->folds,
                   "0 = one fold per trace; K = K folds (trace i held out in fold i mod K), for a faster run")
       ->capture_default_str();
-  cmd->add_flag("--by-dir", args->by_dir, "Also report each folder of traces on its own (e.g. the H100 traces)");
-  cmd->add_flag("--anomalies", args->anomalies,
-                "Also inject labelled anomalies into each held-out trace and report detection precision/recall and "
-                "false alarms per GPU-hour");
-  cmd->add_option("--anomaly-model", args->anomaly_model, "The fold model whose forecasts the anomaly rules use")
+  cmd->add_flag("--by-dir", args->by_dir,
+                "Also report each folder of traces on its own (e.g. the H100 traces)");
+  cmd->add_flag(
+      "--anomalies", args->anomalies,
+      "Also inject labelled anomalies into each held-out trace and report detection precision/recall and "
+      "false alarms per GPU-hour");
+  cmd->add_option("--anomaly-model", args->anomaly_model,
+                  "The fold model whose forecasts the anomaly rules use")
       ->capture_default_str();
-  cmd->add_flag("--json", args->json, "Print {\"results\":[{model, channel, horizon_s, n, mae, rmse, mase}]}");
+  cmd->add_flag("--json", args->json,
+                "Print {\"results\":[{model, channel, horizon_s, n, mae, rmse, mase}]}");
   add_forecast_options(*cmd, args->forecast, true);
   cmd->callback([args, &global] { run_eval(*args, global); });
 }

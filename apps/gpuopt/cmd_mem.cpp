@@ -90,10 +90,13 @@ void register_mem_train(CLI::App& mem, const GlobalOptions& global) {
       "  gpuopt mem train --data timm_a100.jsonl --model seq:bigru-transformer --out mem.gpuopt\n"
       "  gpuopt mem train --data timm_a100.jsonl cnn_a100.jsonl --model tree:xgboost --out xgb.gpuopt\n");
   cmd->add_option("--data", args->data, "Task JSONL files with measured peaks (schema v1)")
+      ->type_name("FILE")
       ->required()
       ->expected(1, -1);
-  cmd->add_option("--model", args->model, "Model to train (registry name)")->capture_default_str();
-  cmd->add_option("--out", args->out, "Model file to write")->required();
+  cmd->add_option("--model", args->model, "Model to train (registry name)")
+      ->type_name("NAME")
+      ->capture_default_str();
+  cmd->add_option("--out", args->out, "Model file to write")->type_name("FILE")->required();
   cmd->add_option("--epochs", args->epochs, "Sequence models: maximum epochs (0 = the default, 60)")
       ->check(CLI::Range(0, 100000))
       ->capture_default_str();

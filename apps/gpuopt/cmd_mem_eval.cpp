@@ -103,11 +103,17 @@ void register_mem_eval(CLI::App& mem, const GlobalOptions& global) {
       "  gpuopt mem eval --data timm_a100.jsonl --split family-kfold:5 --models analytic,tree:xgboost "
       "--json\n"
       "  gpuopt mem eval --model-file mem.gpuopt --test cnn_a100.jsonl\n");
-  cmd->add_option("--data", args->data, "Task JSONL files to cross-validate on")->expected(1, -1);
-  cmd->add_option("--split", args->split, "Cross-validation split: family-kfold:K");
-  cmd->add_option("--model-file", args->model_file, "A trained model file to evaluate on --test");
-  cmd->add_option("--test", args->test, "Task JSONL files to evaluate --model-file on")->expected(1, -1);
+  cmd->add_option("--data", args->data, "Task JSONL files to cross-validate on")
+      ->type_name("FILE")
+      ->expected(1, -1);
+  cmd->add_option("--split", args->split, "Cross-validation split: family-kfold:K")->type_name("SPLIT");
+  cmd->add_option("--model-file", args->model_file, "A trained model file to evaluate on --test")
+      ->type_name("FILE");
+  cmd->add_option("--test", args->test, "Task JSONL files to evaluate --model-file on")
+      ->type_name("FILE")
+      ->expected(1, -1);
   cmd->add_option("--models", args->models, "Models to cross-validate, comma-separated (default: all)")
+      ->type_name("NAME,...")
       ->delimiter(',');
   cmd->add_option("--seed", args->seed, "Random seed of the folds and the training")->capture_default_str();
   cmd->add_option("--threads", args->threads, "CPU threads")

@@ -99,16 +99,18 @@ void register_mem_predict(CLI::App& mem, const GlobalOptions& global) {
       "  gpuopt mem predict --torchsummary summary.txt --batch-size 32 --json\n"
       "  tools/gpuopt-task-from-torch --torchvision resnet18 --batch-size 32 --out t.json && "
       "gpuopt mem predict --task t.json\n");
-  cmd->add_option("--task", args->task_file, "Task JSON or JSONL file");
-  cmd->add_option("--onnx", args->onnx, "ONNX model file");
-  cmd->add_option("--torchsummary", args->torchsummary, "torchsummary output (text)");
+  cmd->add_option("--task", args->task_file, "Task JSON or JSONL file")->type_name("FILE");
+  cmd->add_option("--onnx", args->onnx, "ONNX model file")->type_name("FILE");
+  cmd->add_option("--torchsummary", args->torchsummary, "torchsummary output (text)")->type_name("FILE");
   cmd->add_option("--batch-size", args->batch_size,
                   "Batch size (required with --onnx/--torchsummary; overrides --task's)")
       ->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 40));
   cmd->add_option("--gpu-mem", args->gpu_mem,
-                  "GPU memory, e.g. 40GiB (default: the task's gpu_mem_mib, else 40GiB)");
+                  "GPU memory, e.g. 40GiB (default: the task's gpu_mem_mib, else 40GiB)")
+      ->type_name("SIZE");
   cmd->add_option("--model-file", args->model_file,
-                  "Memory model file (default: the one shipped with gpuopt)");
+                  "Memory model file (default: the one shipped with gpuopt)")
+      ->type_name("FILE");
   cmd->add_flag("--json", args->json, "Print JSON (one object per task)");
   cmd->callback([args, &global] { predict(*args, global); });
 }

@@ -88,7 +88,8 @@ void register_serve(CLI::App& app, const GlobalOptions& global) {
                   "Delete raw samples older than this (checked at start and hourly; 1-minute roll-ups stay)")
       ->capture_default_str();
   cmd->add_option("--memory-model", args->memory_model,
-                  "Memory model file for POST /api/v1/memory/predict (default: the one shipped with gpuopt)");
+                  "Memory model file for POST /api/v1/memory/predict (default: the one shipped with gpuopt)")
+      ->type_name("FILE");
   cmd->add_option("--forecast-model", args->forecast_model,
                   "Forecaster for /api/v1/forecast, gpuopt_forecast_* and anomaly events (default: the shipped one)")
       ->type_name("FILE");

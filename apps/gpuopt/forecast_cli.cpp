@@ -7,24 +7,30 @@
 namespace gpuopt::cli {
 
 void add_forecast_options(CLI::App& cmd, ForecastArgs& args, bool training) {
-  cmd.add_option("--gpus", args.gpus,
-                 "GPUs interleaved round-robin in files without an index column (0 = detect from the timestamps)")
+  cmd.add_option(
+         "--gpus", args.gpus,
+         "GPUs interleaved round-robin in files without an index column (0 = detect from the timestamps)")
       ->type_name("N")
       ->check(CLI::Range(0, 4096))
       ->capture_default_str();
   cmd.add_option("--step", args.step, "Resampling step of the traces and the models")->capture_default_str();
   cmd.add_option("--max-gap", args.max_gap, "A longer silence between samples splits a trace into segments")
       ->capture_default_str();
-  cmd.add_option("--horizons", args.horizons, "Forecast horizons, comma-separated durations")->capture_default_str();
+  cmd.add_option("--horizons", args.horizons, "Forecast horizons, comma-separated durations")
+      ->capture_default_str();
   if (!training) return;
-  cmd.add_option("--seed", args.seed, "Seed of window sampling and model initialization")->capture_default_str();
+  cmd.add_option("--seed", args.seed, "Seed of window sampling and model initialization")
+      ->capture_default_str();
   cmd.add_option("--budget", args.budget, "Wall-clock training budget per model (sequence models stop there)")
       ->capture_default_str();
   cmd.add_option("--max-steps", args.max_steps,
                  "Optimizer steps of a sequence model (runs are reproducible when this ends training first)")
       ->capture_default_str();
-  cmd.add_option("--max-windows", args.max_windows, "Training windows sampled from the traces")->capture_default_str();
-  cmd.add_option("--threads", args.threads, "Threads for torch / XGBoost")->check(CLI::Range(1, 64))->capture_default_str();
+  cmd.add_option("--max-windows", args.max_windows, "Training windows sampled from the traces")
+      ->capture_default_str();
+  cmd.add_option("--threads", args.threads, "Threads for torch / XGBoost")
+      ->check(CLI::Range(1, 64))
+      ->capture_default_str();
 }
 
 forecast::ForecastSpec forecast_spec(const ForecastArgs& args) {
@@ -62,7 +68,8 @@ std::vector<forecast::Trace> load_cli_traces(const std::vector<std::string>& pat
   const std::vector<std::string> files = forecast::expand_trace_paths(paths);
   const forecast::TraceLoadOptions options = trace_load_options(args);
   ProgressBar bar("loading traces", files.size(), global.quiet);
-  auto traces = forecast::load_traces(files, options, [&](std::size_t i, const std::string&) { bar.update(i); });
+  auto traces =
+      forecast::load_traces(files, options, [&](std::size_t i, const std::string&) { bar.update(i); });
   bar.finish();
   return traces;
 }

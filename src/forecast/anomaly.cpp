@@ -15,9 +15,9 @@ namespace gpuopt::forecast {
 namespace {
 
 constexpr std::uint64_t kDeviationSeconds = 30;  // look-back of the deviation rule
-constexpr std::size_t kMinScored = 10;            // forecasts scored in it, at least
-constexpr double kDeviationShare = 0.8;           // share of them outside their interval
-constexpr int kRearmChecks = 60;              // a rule re-arms after its condition failed this long
+constexpr std::size_t kMinScored = 10;           // forecasts scored in it, at least
+constexpr double kDeviationShare = 0.8;          // share of them outside their interval
+constexpr int kRearmChecks = 60;                 // a rule re-arms after its condition failed this long
 
 // NaN bounds (no interval) compare false: never outside.
 bool outside(const ForecastPoint& p, float observed) {
@@ -26,7 +26,8 @@ bool outside(const ForecastPoint& p, float observed) {
 
 }  // namespace
 
-std::vector<ForecastPoint> with_intervals(const Forecaster& model, const WindowRef& w, std::span<const float> pred) {
+std::vector<ForecastPoint> with_intervals(const Forecaster& model, const WindowRef& w,
+                                          std::span<const float> pred) {
   const ForecastSpec& spec = model.spec();
   const ChannelValues scales = window_scales(w, spec.window);
   const auto& half = model.calibration().half_width;
@@ -47,15 +48,20 @@ std::size_t anomaly_history_steps(std::chrono::milliseconds step) {
 }
 
 AnomalyDetector::AnomalyDetector(const ForecastSpec& spec, std::optional<double> mem_total_mib)
-    : spec_(spec), mem_total_mib_(mem_total_mib), deviation_horizon_(0),
+    : spec_(spec),
+      mem_total_mib_(mem_total_mib),
+      deviation_horizon_(0),
       check_every_(std::max<std::size_t>(1, std::chrono::milliseconds(1000) / spec.step)) {
   for (std::size_t h = 1; h < spec.horizons.size(); ++h) {
-    const auto distance = [](std::chrono::milliseconds d) { return std::abs((d - std::chrono::seconds(5)).count()); };
+    const auto distance = [](std::chrono::milliseconds d) {
+      return std::abs((d - std::chrono::seconds(5)).count());
+    };
     if (distance(spec.horizons[h]) < distance(spec.horizons[deviation_horizon_])) deviation_horizon_ = h;
   }
 }
 
-std::vector<Anomaly> AnomalyDetector::step(const WindowRef& w, EpochMs time_ms, std::span<const ForecastPoint> forecast) {
+std::vector<Anomaly> AnomalyDetector::step(const WindowRef& w, EpochMs time_ms,
+                                           std::span<const ForecastPoint> forecast) {
   ++steps_;
   score_due_forecasts(w);
   if (!forecast.empty()) {
@@ -108,11 +114,13 @@ void AnomalyDetector::check(const WindowRef& w, EpochMs time_ms, std::vector<Ano
     out.push_back({kind, time_ms, c.severity, c.message, c.details_json});
   };
   if (update(kDeviation, deviation_holds(), 1)) {
-    emit("anomaly.forecast_deviation",
-         {true,
-          fmt::format("power/utilization outside the forecast's calibrated interval for most of the last {} s",
-                      kDeviationSeconds),
-          nlohmann::json{{"horizon_s", static_cast<double>(spec_.horizons[deviation_horizon_].count()) / 1000}}.dump()});
+    emit(
+        "anomaly.forecast_deviation",
+        {true,
+         fmt::format("power/utilization outside the forecast's calibrated interval for most of the last {} s",
+                     kDeviationSeconds),
+         nlohmann::json{{"horizon_s", static_cast<double>(spec_.horizons[deviation_horizon_].count()) / 1000}}
+             .dump()});
   }
   const RuleCheck collapse = check_collapse(w, sps);
   if (update(kCollapse, collapse.holds, 15)) emit("anomaly.collapse", collapse);

@@ -26,7 +26,8 @@ void detect_segment(const Forecaster& model, const Segment& segment, std::option
       std::vector<ForecastPoint> points;
       const WindowRef w{history, next};
       if (b < batch.size() && batch[b].end == next) {
-        points = with_intervals(model, w, std::span<const float>(pred).subspan(b * spec.outputs(), spec.outputs()));
+        points = with_intervals(model, w,
+                                std::span<const float>(pred).subspan(b * spec.outputs(), spec.outputs()));
         ++b;
       }
       const EpochMs t = segment.start_ms + static_cast<EpochMs>(next) * segment.step.count();
@@ -52,8 +53,9 @@ std::vector<DetectedEvent> detect_anomalies(const Forecaster& model, const Trace
   for (std::size_t g = 0; g < trace.gpus.size(); ++g) {
     const GpuSeries& gpu = trace.gpus[g];
     for (std::size_t s = 0; s < gpu.segments.size(); ++s) {
-      detect_segment(model, gpu.segments[s], gpu.device.mem_total_mib,
-                     [&](std::size_t step, Anomaly a) { out.push_back({g, s, step, std::move(a)}); });
+      detect_segment(model, gpu.segments[s], gpu.device.mem_total_mib, [&](std::size_t step, Anomaly a) {
+        out.push_back({g, s, step, std::move(a)});
+      });
     }
   }
   return out;
@@ -92,7 +94,8 @@ void score_anomalies(const Forecaster& model, const Trace& trace, std::uint64_t 
       for (std::size_t i = 0; i < injections.size(); ++i) {
         const Injection& in = injections[i];
         const std::size_t sps = std::max<std::size_t>(1, std::chrono::milliseconds(1000) / model.spec().step);
-        if (in.gpu == e.gpu && in.segment == e.segment && e.step >= in.start && e.step < in.end + kGraceS * sps) {
+        if (in.gpu == e.gpu && in.segment == e.segment && e.step >= in.start &&
+            e.step < in.end + kGraceS * sps) {
           hit[i] = true;
           matched = true;
         }

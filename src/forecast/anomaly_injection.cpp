@@ -12,10 +12,12 @@ namespace {
 
 constexpr std::size_t kAnomalyS = 120;
 constexpr std::size_t kLeakRampS = 300;
-constexpr std::size_t kLeadS = 90;    // history before the start (the "active" test looks at it)
-constexpr std::size_t kTrailS = 60;   // room after the end, where a detection still counts
+constexpr std::size_t kLeadS = 90;   // history before the start (the "active" test looks at it)
+constexpr std::size_t kTrailS = 60;  // room after the end, where a detection still counts
 
-std::size_t duration_s(InjectedKind kind) { return kind == InjectedKind::memory_leak ? kLeakRampS : kAnomalyS; }
+std::size_t duration_s(InjectedKind kind) {
+  return kind == InjectedKind::memory_leak ? kLeakRampS : kAnomalyS;
+}
 
 float percentile(const std::vector<float>& x, double q) {
   std::vector<float> finite;
@@ -43,12 +45,13 @@ void apply(Segment& s, InjectedKind kind, std::size_t start, std::size_t end, st
   auto& util = s.values[index_of(Channel::gpu_util)];
   switch (kind) {
     case InjectedKind::stuck_util:
-      std::fill(util.begin() + static_cast<std::ptrdiff_t>(start), util.begin() + static_cast<std::ptrdiff_t>(end),
-                util[start]);
+      std::fill(util.begin() + static_cast<std::ptrdiff_t>(start),
+                util.begin() + static_cast<std::ptrdiff_t>(end), util[start]);
       break;
     case InjectedKind::collapse: {
       const WindowRef before{history_of(s), start - 1};
-      const float idle = std::min(percentile(power, 0.05), 0.2F * range_mean(before, Channel::power, kLeadS * sps, 0));
+      const float idle =
+          std::min(percentile(power, 0.05), 0.2F * range_mean(before, Channel::power, kLeadS * sps, 0));
       auto& mem_util = s.values[index_of(Channel::mem_util)];
       for (std::size_t k = start; k < end; ++k) {
         power[k] = idle;
@@ -61,7 +64,8 @@ void apply(Segment& s, InjectedKind kind, std::size_t start, std::size_t end, st
       auto& mem = s.values[index_of(Channel::mem_used)];
       const float total = 0.15F * percentile(mem, 1.0);
       for (std::size_t k = start; k < s.size(); ++k) {
-        const float ramp = static_cast<float>(std::min(k - start, end - start)) / static_cast<float>(end - start);
+        const float ramp =
+            static_cast<float>(std::min(k - start, end - start)) / static_cast<float>(end - start);
         if (!std::isnan(mem[k])) mem[k] += total * ramp;
       }
       break;
@@ -93,7 +97,8 @@ std::string_view injected_kind_name(InjectedKind kind) {
   return "";
 }
 
-Trace inject_anomalies(const Trace& trace, InjectedKind kind, std::uint64_t seed, std::vector<Injection>& injections) {
+Trace inject_anomalies(const Trace& trace, InjectedKind kind, std::uint64_t seed,
+                       std::vector<Injection>& injections) {
   Trace out = trace;
   for (std::size_t g = 0; g < out.gpus.size(); ++g) {
     for (std::size_t si = 0; si < out.gpus[g].segments.size(); ++si) {

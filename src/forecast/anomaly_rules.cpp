@@ -58,10 +58,12 @@ RuleCheck check_collapse(const WindowRef& w, std::size_t sps) {
   // A job that ended frees its memory; a stalled one keeps it.
   const bool memory_held = std::isnan(mem.before) || std::isnan(mem.now) || mem.now >= 0.8F * mem.before;
   if (!(active && power_fell && util_fell && memory_held)) return {};
-  return {true,
-          fmt::format("power collapsed from {:.0f} W to {:.0f} W{} while memory stayed allocated", power.before,
-                      power.now, has_util ? fmt::format(" (utilization {:.0f} % -> {:.0f} %)", util.before, util.now) : ""),
-          details(Channel::power, power), "error"};
+  return {
+      true,
+      fmt::format("power collapsed from {:.0f} W to {:.0f} W{} while memory stayed allocated", power.before,
+                  power.now,
+                  has_util ? fmt::format(" (utilization {:.0f} % -> {:.0f} %)", util.before, util.now) : ""),
+      details(Channel::power, power), "error"};
 }
 
 RuleCheck check_clock_drop(const WindowRef& w, std::size_t sps) {
@@ -71,18 +73,20 @@ RuleCheck check_clock_drop(const WindowRef& w, std::size_t sps) {
   const Levels clock = levels(w, Channel::sm_clock, sps);
   if (!std::isnan(clock.before) && !std::isnan(clock.now)) {
     if (clock.now > 0.8F * clock.before) return {};
-    return {true,
-            fmt::format("SM clock dropped from {:.0f} MHz to {:.0f} MHz at {:.0f} % utilization (thermal-like)",
-                        clock.before, clock.now, util.now),
-            details(Channel::sm_clock, clock)};
+    return {
+        true,
+        fmt::format("SM clock dropped from {:.0f} MHz to {:.0f} MHz at {:.0f} % utilization (thermal-like)",
+                    clock.before, clock.now, util.now),
+        details(Channel::sm_clock, clock)};
   }
   // Without clock readings a throttled busy GPU shows as power falling while utilization holds.
   const Levels power = levels(w, Channel::power, sps);
   if (std::isnan(power.before) || std::isnan(power.now) || power.now > 0.75F * power.before) return {};
-  return {true,
-          fmt::format("power dropped from {:.0f} W to {:.0f} W at {:.0f} % utilization (thermal-like clock drop)",
-                      power.before, power.now, util.now),
-          details(Channel::power, power)};
+  return {
+      true,
+      fmt::format("power dropped from {:.0f} W to {:.0f} W at {:.0f} % utilization (thermal-like clock drop)",
+                  power.before, power.now, util.now),
+      details(Channel::power, power)};
 }
 
 RuleCheck check_stuck_util(const WindowRef& w, std::size_t sps) {
@@ -110,7 +114,8 @@ RuleCheck check_stuck_util(const WindowRef& w, std::size_t sps) {
   const double mean = sum / static_cast<double>(np);
   const double sd = std::sqrt(std::max(0.0, sq / static_cast<double>(np) - mean * mean));
   if (sd < 0.02 * mean) return {};
-  return {true, fmt::format("utilization stuck at {:.0f} % for 60 s while power varies (sd {:.1f} W)", lo, sd),
+  return {true,
+          fmt::format("utilization stuck at {:.0f} % for 60 s while power varies (sd {:.1f} W)", lo, sd),
           nlohmann::json{{"channel", "gpu_util"}, {"value", lo}, {"power_sd_w", sd}}.dump()};
 }
 
@@ -143,7 +148,8 @@ RuleCheck check_memory_growth(const WindowRef& w, std::size_t sps, std::optional
     if (eta_s < 600) severity = "error";
   }
   return {true,
-          fmt::format("memory used grew steadily by {:.0f} MiB in 5 min ({:.1f} MiB/s){}", growth, rate_mib_s, limit),
+          fmt::format("memory used grew steadily by {:.0f} MiB in 5 min ({:.1f} MiB/s){}", growth, rate_mib_s,
+                      limit),
           d.dump(), severity};
 }
 

@@ -43,7 +43,9 @@ class MovingAverage final : public Forecaster {
 
 }  // namespace
 
-std::unique_ptr<Forecaster> make_persistence(const ForecastSpec& spec) { return std::make_unique<Persistence>(spec); }
+std::unique_ptr<Forecaster> make_persistence(const ForecastSpec& spec) {
+  return std::make_unique<Persistence>(spec);
+}
 
 std::unique_ptr<Forecaster> make_moving_average(const ForecastSpec& spec) {
   return std::make_unique<MovingAverage>(spec);

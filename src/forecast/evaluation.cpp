@@ -69,7 +69,8 @@ std::vector<EvalRow> EvalAccumulator::rows(const std::string& group) const {
         const Sums& s = sums[c * horizons + h];
         if (s.n == 0) continue;
         const double n = static_cast<double>(s.n);
-        out.push_back({group, name, static_cast<Channel>(c), spec_.horizons[h], s.n, s.abs / n, std::sqrt(s.sq / n),
+        out.push_back({group, name, static_cast<Channel>(c), spec_.horizons[h], s.n, s.abs / n,
+                       std::sqrt(s.sq / n),
                        s.ref_abs > 0 ? s.abs / s.ref_abs : std::numeric_limits<double>::quiet_NaN()});
       }
     }
@@ -109,7 +110,8 @@ std::vector<EvalRow> leave_one_trace_out(std::vector<Trace>& traces, const Forec
       pointers.push_back(models.back().get());
     }
     for (const Trace& t : test) {
-      const std::vector<WindowRef> windows = evaluation_windows(std::span<const Trace>(&t, 1), spec, options.eval_stride);
+      const std::vector<WindowRef> windows =
+          evaluation_windows(std::span<const Trace>(&t, 1), spec, options.eval_stride);
       if (windows.empty()) continue;
       acc.add(pointers, windows);
       if (options.group) by_group.try_emplace(options.group(t), spec).first->second.add(pointers, windows);

@@ -22,7 +22,8 @@ json floats_to_json(const std::vector<float>& values) {
 
 std::vector<float> floats_from_json(const json& j) {
   std::vector<float> out;
-  for (const json& v : j) out.push_back(v.is_null() ? std::numeric_limits<float>::quiet_NaN() : v.get<float>());
+  for (const json& v : j)
+    out.push_back(v.is_null() ? std::numeric_limits<float>::quiet_NaN() : v.get<float>());
   return out;
 }
 
@@ -40,7 +41,8 @@ ForecastSpec spec_from_meta(const json& meta) {
 
 }  // namespace
 
-std::vector<std::chrono::milliseconds> parse_horizons(const std::string& text, std::chrono::milliseconds step) {
+std::vector<std::chrono::milliseconds> parse_horizons(const std::string& text,
+                                                      std::chrono::milliseconds step) {
   std::vector<std::chrono::milliseconds> out;
   std::size_t start = 0;
   while (start <= text.size()) {
@@ -49,7 +51,8 @@ std::vector<std::chrono::milliseconds> parse_horizons(const std::string& text, s
     const std::chrono::milliseconds h = parse_duration(item);
     if (h.count() <= 0) throw UsageError(fmt::format("horizon '{}' must be positive", item));
     if (h.count() % step.count() != 0) {
-      throw UsageError(fmt::format("horizon '{}' is not a multiple of the step {}", item, format_duration(step)));
+      throw UsageError(
+          fmt::format("horizon '{}' is not a multiple of the step {}", item, format_duration(step)));
     }
     out.push_back(h);
     start = comma + 1;
@@ -97,11 +100,13 @@ std::unique_ptr<Forecaster> make_forecaster(std::string_view name, const Forecas
   if (name == "seq:gru" || name == "seq:transformer" || name == "seq:bigru-transformer") {
     return make_seq_forecaster(name.substr(4), spec);
   }
-  throw UsageError(fmt::format("unknown forecast model '{}' (valid: {})", name, fmt::join(forecaster_names(), ", ")));
+  throw UsageError(
+      fmt::format("unknown forecast model '{}' (valid: {})", name, fmt::join(forecaster_names(), ", ")));
 }
 
 std::vector<std::string> forecaster_names() {
-  return {"persistence", "moving-average", "tree:xgboost", "seq:gru", "seq:transformer", "seq:bigru-transformer"};
+  return {"persistence", "moving-average",  "tree:xgboost",
+          "seq:gru",     "seq:transformer", "seq:bigru-transformer"};
 }
 
 std::unique_ptr<Forecaster> load_forecaster(const ml::ModelFile& file, const std::string& name) {

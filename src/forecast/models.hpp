@@ -14,12 +14,12 @@ namespace gpuopt::forecast {
 
 std::unique_ptr<Forecaster> make_persistence(const ForecastSpec& spec);
 std::unique_ptr<Forecaster> make_moving_average(const ForecastSpec& spec);
-std::unique_ptr<Forecaster> make_tree_forecaster(const ForecastSpec& spec);                      // tree_forecaster.cpp
-std::unique_ptr<Forecaster> make_seq_forecaster(std::string_view arch, const ForecastSpec& spec);  // seq_forecaster.cpp
+std::unique_ptr<Forecaster> make_tree_forecaster(const ForecastSpec& spec);  // tree_forecaster.cpp
+std::unique_ptr<Forecaster> make_seq_forecaster(std::string_view arch,
+                                                const ForecastSpec& spec);  // seq_forecaster.cpp
 
 // A whole segment as a History.
 History history_of(const Segment& segment);
-
 
 // Index of (window, channel, horizon) in predict()'s output.
 inline std::size_t output_index(const ForecastSpec& spec, std::size_t w, std::size_t c, std::size_t h) {

@@ -19,8 +19,13 @@ OnlineForecaster::OnlineForecaster(const Forecaster& model, const std::vector<De
       keep_steps_(std::max(model.spec().window.history_steps(), anomaly_history_steps(model.spec().step))) {
   const ResampleOptions grid{model.spec().step, std::max(max_gap, model.spec().step)};
   for (const DeviceInfo& d : devices) {
-    gpus_.emplace(d.index, Gpu{GridBuilder(grid, "live:gpu" + std::to_string(d.index)), {}, {}, 0, d.mem_total_mib,
-                               AnomalyDetector(model.spec(), d.mem_total_mib), std::nullopt});
+    gpus_.emplace(d.index, Gpu{GridBuilder(grid, "live:gpu" + std::to_string(d.index)),
+                               {},
+                               {},
+                               0,
+                               d.mem_total_mib,
+                               AnomalyDetector(model.spec(), d.mem_total_mib),
+                               std::nullopt});
   }
 }
 
@@ -50,7 +55,9 @@ std::vector<OnlineAnomaly> OnlineForecaster::add(std::span<const Sample> samples
     const auto it = gpus_.find(s.gpu);
     if (it == gpus_.end()) continue;
     Gpu& gpu = it->second;
-    const auto emit = [&](bool new_segment, EpochMs t, const ChannelValues& v) { append(gpu, new_segment, t, v); };
+    const auto emit = [&](bool new_segment, EpochMs t, const ChannelValues& v) {
+      append(gpu, new_segment, t, v);
+    };
     gpu.grid.add(s, emit);
     gpu.grid.emit_next(emit);
     if (gpu.new_steps > 0) {
@@ -63,7 +70,8 @@ std::vector<OnlineAnomaly> OnlineForecaster::add(std::span<const Sample> samples
   return found;
 }
 
-void OnlineForecaster::forecast(std::vector<Gpu*>& gpus, std::vector<OnlineAnomaly>& found, const std::vector<int>& ids) {
+void OnlineForecaster::forecast(std::vector<Gpu*>& gpus, std::vector<OnlineAnomaly>& found,
+                                const std::vector<int>& ids) {
   const ForecastSpec& spec = model_->spec();
   std::vector<WindowRef> windows;
   std::vector<std::size_t> which;
@@ -78,7 +86,8 @@ void OnlineForecaster::forecast(std::vector<Gpu*>& gpus, std::vector<OnlineAnoma
   std::vector<std::vector<ForecastPoint>> points(gpus.size());
   for (std::size_t j = 0; j < windows.size(); ++j) {
     Gpu& gpu = *gpus[which[j]];
-    points[which[j]] = with_intervals(*model_, windows[j], std::span<const float>(pred).subspan(j * spec.outputs(), spec.outputs()));
+    points[which[j]] = with_intervals(
+        *model_, windows[j], std::span<const float>(pred).subspan(j * spec.outputs(), spec.outputs()));
     gpu.latest = GpuForecast{gpu.times.back(), points[which[j]]};
   }
   for (std::size_t i = 0; i < gpus.size(); ++i) {
@@ -86,8 +95,10 @@ void OnlineForecaster::forecast(std::vector<Gpu*>& gpus, std::vector<OnlineAnoma
     const History history = history_of(gpu.buffer);
     const std::size_t size = gpu.times.size();
     for (std::size_t k = size - std::min(gpu.new_steps, size); k < size; ++k) {
-      const std::span<const ForecastPoint> p = k + 1 == size ? std::span<const ForecastPoint>(points[i]) : std::span<const ForecastPoint>();
-      for (Anomaly& a : gpu.detector.step({history, k}, gpu.times[k], p)) found.push_back({ids[i], std::move(a)});
+      const std::span<const ForecastPoint> p =
+          k + 1 == size ? std::span<const ForecastPoint>(points[i]) : std::span<const ForecastPoint>();
+      for (Anomaly& a : gpu.detector.step({history, k}, gpu.times[k], p))
+        found.push_back({ids[i], std::move(a)});
     }
     gpu.new_steps = 0;
   }

@@ -4,6 +4,7 @@
 // file that uses libtorch.
 #include <chrono>
 #include <cmath>
+#include <numbers>
 #include <random>
 
 #include "gpuopt/error.hpp"
@@ -63,7 +64,8 @@ Batch encode(std::span<const WindowRef> windows, const ForecastSpec& spec) {
   const std::size_t tokens = token_count(spec.window);
   const auto n = static_cast<std::int64_t>(windows.size());
   Batch b;
-  torch::Tensor flat = torch::empty({n, static_cast<std::int64_t>(tokens), static_cast<std::int64_t>(kTokenFeatures)});
+  torch::Tensor flat =
+      torch::empty({n, static_cast<std::int64_t>(tokens), static_cast<std::int64_t>(kTokenFeatures)});
   float* data = flat.data_ptr<float>();
   for (std::size_t w = 0; w < windows.size(); ++w) {
     b.last.push_back(last_values(windows[w], spec.window));
@@ -78,7 +80,11 @@ Batch encode(std::span<const WindowRef> windows, const ForecastSpec& spec) {
 class SeqForecaster final : public Forecaster {
  public:
   SeqForecaster(std::string_view arch, const ForecastSpec& spec)
-      : Forecaster(spec), arch_(arch), net_(encoder_options(arch), static_cast<std::int64_t>(spec.outputs())) {}
+      : Forecaster(spec),
+        arch_(arch),
+        net_(encoder_options(arch), static_cast<std::int64_t>(spec.outputs())) {
+    net_->eval();  // inference mode until fit(): no dropout
+  }
 
   std::string name() const override { return "seq:" + arch_; }
 
@@ -92,18 +98,20 @@ class SeqForecaster final : public Forecaster {
     std::vector<WindowRef> batch(static_cast<std::size_t>(kBatch));
     const auto started = std::chrono::steady_clock::now();
     for (std::size_t step = 0; step < options.max_steps; ++step) {
-      const double elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+      const double elapsed_s =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
       if (elapsed_s > options.budget_s || (options.stop && options.stop->load())) break;
       const double progress = static_cast<double>(step) / static_cast<double>(options.max_steps);
       // Cosine decay to a tenth of the initial rate, by step so that a run is reproducible.
-      const double lr = kLearningRate * (0.1 + 0.45 * (1 + std::cos(M_PI * progress)));
-      for (auto& group : optimizer.param_groups()) static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr);
+      const double lr = kLearningRate * (0.1 + 0.45 * (1 + std::cos(std::numbers::pi * progress)));
+      for (auto& group : optimizer.param_groups())
+        static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr);
       for (auto& w : batch) w = windows[pick(rng)];
       const Batch b = encode(batch, spec());
       const auto [target, mask] = targets(batch, b);
       const torch::Tensor pred = net_->forward(b.x);
-      const torch::Tensor loss =
-          torch::smooth_l1_loss(pred * mask, target, at::Reduction::Sum, kHuberBeta) / mask.sum().clamp_min(1);
+      const torch::Tensor loss = torch::smooth_l1_loss(pred * mask, target, at::Reduction::Sum, kHuberBeta) /
+                                 mask.sum().clamp_min(1);
       optimizer.zero_grad();
       loss.backward();
       torch::nn::utils::clip_grad_norm_(net_->parameters(), 1.0);

@@ -7,8 +7,8 @@ namespace gpuopt::forecast {
 namespace {
 
 // Writes one token from steps [from, to) of the history (clipped at its start).
-void write_token(const WindowRef& w, std::ptrdiff_t from, std::ptrdiff_t to, bool fine, const ChannelValues& last,
-                 const ChannelValues& scales, float* out) {
+void write_token(const WindowRef& w, std::ptrdiff_t from, std::ptrdiff_t to, bool fine,
+                 const ChannelValues& last, const ChannelValues& scales, float* out) {
   bool any = false;
   for (std::size_t c = 0; c < kChannelCount; ++c) {
     float* f = out + 4 * c;
@@ -28,7 +28,8 @@ void write_token(const WindowRef& w, std::ptrdiff_t from, std::ptrdiff_t to, boo
     if (n == 0) continue;
     const double mean = sum / static_cast<double>(n);
     f[0] = static_cast<float>((mean - last[c]) / scales[c]);
-    f[1] = static_cast<float>(std::sqrt(std::max(0.0, sq / static_cast<double>(n) - mean * mean)) / scales[c]);
+    f[1] =
+        static_cast<float>(std::sqrt(std::max(0.0, sq / static_cast<double>(n) - mean * mean)) / scales[c]);
     f[3] = 1;
     any = true;
   }
@@ -44,7 +45,8 @@ void encode_tokens(const WindowRef& w, const WindowConfig& config, const Channel
   const std::ptrdiff_t fine_from = end - config.fine_steps;
   float* token = out.data();
   for (int j = 0; j < config.coarse_steps; ++j) {
-    const std::ptrdiff_t from = fine_from - static_cast<std::ptrdiff_t>(config.coarse_steps - j) * config.coarse_factor;
+    const std::ptrdiff_t from =
+        fine_from - static_cast<std::ptrdiff_t>(config.coarse_steps - j) * config.coarse_factor;
     write_token(w, from, from + config.coarse_factor, false, last, scales, token);
     token += kTokenFeatures;
   }

@@ -46,7 +46,8 @@ std::vector<std::string> expand_trace_paths(const std::vector<std::string>& path
     if (fs::is_directory(p, ec)) {
       std::vector<std::string> found;
       for (const auto& entry : fs::recursive_directory_iterator(p)) {
-        if (entry.is_regular_file() && entry.path().extension() == ".csv") found.push_back(entry.path().string());
+        if (entry.is_regular_file() && entry.path().extension() == ".csv")
+          found.push_back(entry.path().string());
       }
       if (found.empty()) throw UsageError(fmt::format("{}: no *.csv trace in this directory", p));
       std::sort(found.begin(), found.end());

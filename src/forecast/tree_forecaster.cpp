@@ -48,7 +48,8 @@ class TreeForecaster final : public Forecaster {
       for (std::size_t h = 0; h < horizons; ++h) {
         if (options.stop && options.stop->load()) return;
         fit_one(windows, x, last, scales, c, h, options);
-        if (options.on_progress) options.on_progress(static_cast<double>(c * horizons + h + 1) / spec().outputs());
+        if (options.on_progress)
+          options.on_progress(static_cast<double>(c * horizons + h + 1) / spec().outputs());
       }
     }
   }
@@ -71,7 +72,8 @@ class TreeForecaster final : public Forecaster {
         const std::vector<float> delta =
             it == models_.end() ? std::vector<float>(x.rows, 0.0F) : it->second->predict(x);
         for (std::size_t r = 0; r < x.rows; ++r) {
-          out[output_index(spec(), r, c, h)] = last[r][c] + std::clamp(delta[r], -kMaxDelta, kMaxDelta) * scales[r][c];
+          out[output_index(spec(), r, c, h)] =
+              last[r][c] + std::clamp(delta[r], -kMaxDelta, kMaxDelta) * scales[r][c];
         }
       }
     }
@@ -80,7 +82,8 @@ class TreeForecaster final : public Forecaster {
  protected:
   void save_state(ml::ModelFile& file) const override {
     const std::size_t horizons = spec().horizons.size();
-    for (const auto& [key, model] : models_) file.sections[section_name(key / horizons, key % horizons)] = model->save();
+    for (const auto& [key, model] : models_)
+      file.sections[section_name(key / horizons, key % horizons)] = model->save();
   }
 
   void load_state(const ml::ModelFile& file, const std::string&) override {
@@ -99,8 +102,9 @@ class TreeForecaster final : public Forecaster {
 
  private:
   // Channels without a target in the training windows get no model (they forecast no change).
-  void fit_one(std::span<const WindowRef> windows, const ml::FeatureMatrix& x, const std::vector<ChannelValues>& last,
-               const std::vector<ChannelValues>& scales, std::size_t c, std::size_t h, const TrainOptions& options) {
+  void fit_one(std::span<const WindowRef> windows, const ml::FeatureMatrix& x,
+               const std::vector<ChannelValues>& last, const std::vector<ChannelValues>& scales,
+               std::size_t c, std::size_t h, const TrainOptions& options) {
     ml::FeatureMatrix xs;
     xs.cols = x.cols;
     std::vector<float> y;

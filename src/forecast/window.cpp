@@ -33,7 +33,8 @@ ChannelValues window_scales(const WindowRef& w, const WindowConfig& config) {
     } else if (info.fixed_scale > 0) {
       scale = static_cast<float>(info.fixed_scale);
     } else {
-      const auto at = finite.begin() + static_cast<std::ptrdiff_t>(0.95 * static_cast<double>(finite.size() - 1));
+      const auto at =
+          finite.begin() + static_cast<std::ptrdiff_t>(0.95 * static_cast<double>(finite.size() - 1));
       std::nth_element(finite.begin(), at, finite.end());
       scale = std::max(*at, static_cast<float>(info.scale_floor));
     }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <numbers>
+#include <string>
 
 #include <fmt/format.h>
 
@@ -61,6 +62,18 @@ std::int64_t job_iterations(const JobCurve& curve, double default_units) {
   return std::max<std::int64_t>(1, std::llround(units * per_unit));
 }
 
+namespace {
+
+// Each job's noise stream depends on the job too: with one stream for all, every job's first
+// window would err the same way and the jobs of an evaluation would not be independent.
+std::uint64_t fnv1a(const std::string& text) {
+  std::uint64_t h = 0xCBF29CE484222325ULL;
+  for (const unsigned char c : text) h = (h ^ c) * 0x100000001B3ULL;
+  return h;
+}
+
+}  // namespace
+
 JobRun::JobRun(const JobCurve& curve, std::int64_t total_iterations, const NoiseOptions& noise)
     : curve_(curve),
       model_(curve),
@@ -68,7 +81,7 @@ JobRun::JobRun(const JobCurve& curve, std::int64_t total_iterations, const Noise
       total_(total_iterations),
       epoch_iterations_(curve.unit == "epoch" ? std::max<std::int64_t>(1, curve.iterations_per_unit) : 1000),
       noise_(noise),
-      rng_state_(noise.seed * 0x9E3779B97F4A7C15ULL + 1) {
+      rng_state_(noise.seed * 0x9E3779B97F4A7C15ULL + fnv1a(curve.key())) {
   if (total_iterations <= 0) throw UsageError("a job needs at least one iteration");
 }
 
@@ -112,6 +125,28 @@ std::optional<Measurement> JobRun::probe(double knob, int warmup, int profile) {
   const double per_iteration_s = model_.time_s(knob) / static_cast<double>(curve_.iterations_per_unit);
   return Measurement{knob, per_iteration_s * noise_factor(profile),
                      model_.avg_power_w(knob) * noise_factor(profile)};
+}
+
+std::optional<std::vector<Measurement>> JobRun::probe_parts(double knob, int warmup, int profile, int parts) {
+  if (parts < 1 || parts > profile) {
+    throw UsageError(fmt::format("a window of {} iterations cannot be split in {} parts", profile, parts));
+  }
+  const std::int64_t window = static_cast<std::int64_t>(warmup) + profile;
+  const std::int64_t available = iterations_left_in_epoch();
+  if (window > available) {
+    spend(knob, available, true);
+    return std::nullopt;
+  }
+  spend(knob, window, true);
+  ++totals_.probes;
+  const double per_iteration_s = model_.time_s(knob) / static_cast<double>(curve_.iterations_per_unit);
+  std::vector<Measurement> out;
+  for (int i = 0; i < parts; ++i) {
+    const int length = i + 1 < parts ? profile / parts : profile - (profile / parts) * (parts - 1);
+    out.push_back(
+        {knob, per_iteration_s * noise_factor(length), model_.avg_power_w(knob) * noise_factor(length)});
+  }
+  return out;
 }
 
 void JobRun::run_for(double knob, std::int64_t iterations) {

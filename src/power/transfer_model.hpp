@@ -38,6 +38,8 @@ class CurvePrior {
   Eigen::VectorXd basis(double x, double x_max) const;
   // Job features for the prior mean.
   Eigen::VectorXd features(double x_max) const;
+  // Variance, in log space, of a point around its smooth curve (0 time, 1 power).
+  double residual_var(int output) const { return residual_var_[output]; }
 
  private:
   friend class CurvePosterior;

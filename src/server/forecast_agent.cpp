@@ -5,8 +5,8 @@
 #include <optional>
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
 
 #include "agent_module.hpp"
 #include "gpuopt/error.hpp"
@@ -44,14 +44,14 @@ class ForecastModule final : public AgentModule, public SampleSink {
         for (std::size_t h = 0; h < spec.horizons.size(); ++h) {
           const auto& p = f.points[forecast::index_of(channel.channel) * spec.horizons.size() + h];
           if (std::isnan(p.value)) continue;
-          lines += fmt::format("gpuopt_forecast_{}{{gpu=\"{}\",UUID=\"{}\",horizon=\"{}\"}} {}\n", channel.name, gpu,
-                               escape_label_value(uuid(gpu)), format_duration(spec.horizons[h]),
-                               format_sample_value(p.value));
+          lines += fmt::format("gpuopt_forecast_{}{{gpu=\"{}\",UUID=\"{}\",horizon=\"{}\"}} {}\n",
+                               channel.name, gpu, escape_label_value(uuid(gpu)),
+                               format_duration(spec.horizons[h]), format_sample_value(p.value));
         }
       }
       if (lines.empty()) continue;
-      out += fmt::format("# HELP gpuopt_forecast_{0} Forecast {0} ({1}) at the horizon, by {2}\n", channel.name,
-                         channel.unit, model_->name());
+      out += fmt::format("# HELP gpuopt_forecast_{0} Forecast {0} ({1}) at the horizon, by {2}\n",
+                         channel.name, channel.unit, model_->name());
       out += fmt::format("# TYPE gpuopt_forecast_{} gauge\n", channel.name);
       out += lines;
     }
@@ -130,8 +130,9 @@ class ForecastModule final : public AgentModule, public SampleSink {
     if (uuid(gpu).empty()) throw BadParameter("gpu", fmt::format("no GPU with index {}", gpu));
     const auto it = latest_.find(gpu);
     if (it == latest_.end()) {
-      return error_response(503, fmt::format("no forecast for GPU {} yet: it needs {} of samples", gpu,
-                                             format_duration(model_->spec().step * model_->spec().window.fine_steps)));
+      return error_response(
+          503, fmt::format("no forecast for GPU {} yet: it needs {} of samples", gpu,
+                           format_duration(model_->spec().step * model_->spec().window.fine_steps)));
     }
     return json_response(200, forecast_json(gpu, it->second).dump());
   }
@@ -150,7 +151,8 @@ class ForecastModule final : public AgentModule, public SampleSink {
                             {"lower", p.lower},
                             {"upper", p.upper}});
       }
-      if (!horizons.empty()) channels[std::string(channel.name)] = {{"unit", channel.unit}, {"horizons", horizons}};
+      if (!horizons.empty())
+        channels[std::string(channel.name)] = {{"unit", channel.unit}, {"horizons", horizons}};
     }
     return {{"gpu", gpu},
             {"uuid", uuid(gpu)},

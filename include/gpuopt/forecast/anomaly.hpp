@@ -35,7 +35,8 @@ struct ForecastPoint {
 
 // Turns predict() output of one window into points with intervals: value -/+ half_width * scale.
 // Without calibration the bounds are NaN (no interval).
-std::vector<ForecastPoint> with_intervals(const Forecaster& model, const WindowRef& w, std::span<const float> pred);
+std::vector<ForecastPoint> with_intervals(const Forecaster& model, const WindowRef& w,
+                                          std::span<const float> pred);
 
 struct Anomaly {
   std::string kind;      // "anomaly.collapse", ...

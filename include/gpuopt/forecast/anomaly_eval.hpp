@@ -37,7 +37,8 @@ struct Injection {
 
 // A copy of `trace` with one anomaly of `kind` in every GPU segment where one fits; the
 // injections are appended to `injections`. Deterministic for a seed.
-Trace inject_anomalies(const Trace& trace, InjectedKind kind, std::uint64_t seed, std::vector<Injection>& injections);
+Trace inject_anomalies(const Trace& trace, InjectedKind kind, std::uint64_t seed,
+                       std::vector<Injection>& injections);
 
 struct DetectedEvent {
   std::size_t gpu = 0;
@@ -51,12 +52,12 @@ std::vector<DetectedEvent> detect_anomalies(const Forecaster& model, const Trace
 
 struct AnomalyScores {
   std::size_t injected = 0;
-  std::size_t detected = 0;            // injections with an event during them or within 60 s after
-  std::size_t events = 0;              // events on injected traces
-  std::size_t true_events = 0;         // ... that fall in an injection's window
-  std::size_t clean_events = 0;        // events on the un-injected traces (false alarms)
+  std::size_t detected = 0;      // injections with an event during them or within 60 s after
+  std::size_t events = 0;        // events on injected traces
+  std::size_t true_events = 0;   // ... that fall in an injection's window
+  std::size_t clean_events = 0;  // events on the un-injected traces (false alarms)
   std::map<std::string, std::size_t> clean_events_by_kind;
-  double clean_gpu_hours = 0;          // GPU time of the un-injected traces
+  double clean_gpu_hours = 0;  // GPU time of the un-injected traces
   std::size_t injected_by_kind[kInjectedKinds] = {};
   std::size_t detected_by_kind[kInjectedKinds] = {};
   double precision() const;

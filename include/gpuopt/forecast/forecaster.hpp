@@ -37,14 +37,15 @@ struct ForecastSpec {
 
 // "1s,5s,30s" -> durations; UsageError for a bad or non-positive entry, a horizon that is not a
 // multiple of `step`, or an empty list.
-std::vector<std::chrono::milliseconds> parse_horizons(const std::string& text, std::chrono::milliseconds step);
+std::vector<std::chrono::milliseconds> parse_horizons(const std::string& text,
+                                                      std::chrono::milliseconds step);
 
 struct TrainOptions {
   std::uint64_t seed = 1;
-  double budget_s = 60;             // wall-clock budget of one model's training
-  std::size_t max_steps = 3000;     // optimizer steps of a sequence model (deterministic when
-                                    // reached before the budget)
-  int threads = 1;                  // torch / XGBoost threads
+  double budget_s = 60;          // wall-clock budget of one model's training
+  std::size_t max_steps = 3000;  // optimizer steps of a sequence model (deterministic when
+                                 // reached before the budget)
+  int threads = 1;               // torch / XGBoost threads
   std::function<void(double fraction)> on_progress;  // optional, fraction of the budget done
   const std::atomic<bool>* stop = nullptr;           // optional: stop early, keeping what was learned
 };

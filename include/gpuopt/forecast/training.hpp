@@ -13,8 +13,8 @@
 namespace gpuopt::forecast {
 
 struct WindowSelection {
-  std::size_t stride = 1;        // one origin every `stride` steps
-  std::size_t max_windows = 0;   // 0 = all; else a seeded random subset of this size
+  std::size_t stride = 1;       // one origin every `stride` steps
+  std::size_t max_windows = 0;  // 0 = all; else a seeded random subset of this size
   std::uint64_t seed = 1;
   // Only origins in [from, to) of each segment (fractions of its length), with every horizon's
   // target before `to` as well: a time split of each segment.

@@ -34,7 +34,8 @@ class CurveModel {
 std::vector<double> candidate_settings(const JobCurve& curve);
 
 // Measurement noise of the simulated profiler: each measured time and power is multiplied by
-// (1 + rel_sigma * sqrt(40 / profiled iterations) * N(0,1)), independently, from a seeded stream.
+// (1 + rel_sigma * sqrt(40 / profiled iterations) * N(0,1)), independently, from a stream seeded
+// by `seed` and the job's curve key (jobs get independent noise).
 struct NoiseOptions {
   double rel_sigma = 0;  // relative standard deviation of a 40-iteration window
   std::uint64_t seed = 1;
@@ -75,6 +76,10 @@ class JobRun {
   // the profiled part. When the epoch (or the job) ends first, the window is cut there, the
   // iterations run so far are spent, and nullopt is returned (Zeus's semantics).
   std::optional<Measurement> probe(double knob, int warmup, int profile);
+  // The same window measured as `parts` consecutive sub-windows (the last takes the remainder;
+  // 1 <= parts <= profile, else UsageError), each with its own noise: their spread shows how
+  // noisy a measurement is. Counts as one probe.
+  std::optional<std::vector<Measurement>> probe_parts(double knob, int warmup, int profile, int parts);
   // Runs min(iterations, left) iterations at `knob` without measuring them.
   void run_for(double knob, std::int64_t iterations);
   // Runs every remaining iteration at `knob`.

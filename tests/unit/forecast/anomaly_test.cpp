@@ -70,7 +70,8 @@ TEST(AnomalyRules, PowerDropAtFullUtilizationIsAClockDrop) {
     return c == Channel::power && in(k, 300, 420) ? 0.65F * v : v;
   });
   const auto found = kinds(s);
-  EXPECT_EQ(std::count(found.begin(), found.end(), "anomaly.clock_drop"), 1) << ::testing::PrintToString(found);
+  EXPECT_EQ(std::count(found.begin(), found.end(), "anomaly.clock_drop"), 1)
+      << ::testing::PrintToString(found);
 }
 
 TEST(AnomalyRules, FrozenMidRangeUtilizationIsStuck) {
@@ -79,9 +80,11 @@ TEST(AnomalyRules, FrozenMidRangeUtilizationIsStuck) {
     return in(k, 300, 420) ? 63.0F : 40.0F + static_cast<float>(k % 13);
   });
   const auto found = kinds(stuck);
-  EXPECT_EQ(std::count(found.begin(), found.end(), "anomaly.stuck_util"), 1) << ::testing::PrintToString(found);
+  EXPECT_EQ(std::count(found.begin(), found.end(), "anomaly.stuck_util"), 1)
+      << ::testing::PrintToString(found);
   // Saturated at 100 % for minutes is normal.
-  const Segment saturated = busy(600, [](Channel c, std::size_t, float v) { return c == Channel::gpu_util ? 100.0F : v; });
+  const Segment saturated =
+      busy(600, [](Channel c, std::size_t, float v) { return c == Channel::gpu_util ? 100.0F : v; });
   EXPECT_TRUE(kinds(saturated).empty());
 }
 
@@ -90,7 +93,8 @@ TEST(AnomalyRules, SteadyMemoryGrowthFires) {
     return c == Channel::mem_used && k > 300 * kSps ? v + 0.5F * static_cast<float>(k - 300 * kSps) : v;
   });
   const auto found = kinds(leak);
-  EXPECT_EQ(std::count(found.begin(), found.end(), "anomaly.memory_growth"), 1) << ::testing::PrintToString(found);
+  EXPECT_EQ(std::count(found.begin(), found.end(), "anomaly.memory_growth"), 1)
+      << ::testing::PrintToString(found);
 }
 
 TEST(AnomalyRules, MemoryGrowthReportsTimeToTheLimit) {

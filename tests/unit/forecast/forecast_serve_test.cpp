@@ -1,5 +1,5 @@
-// `gpuopt serve` with the forecast module on a replayed trace: /api/v1/forecast, the
-// gpuopt_forecast_* gauges, and an anomaly event in the store.
+// `gpuopt serve` with the forecast module: /api/v1/forecast and the gpuopt_forecast_* gauges on a
+// replayed trace, and an anomaly event in the store.
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -19,7 +19,7 @@ namespace {
 using namespace std::chrono_literals;
 using nlohmann::json;
 
-// Two GPUs at 100 ms for 4 minutes; GPU 1 stalls after 120 s with its memory still allocated.
+// Two GPUs at 100 ms for 4 minutes.
 std::string write_trace(const std::filesystem::path& dir) {
   const std::string path = (dir / "stall.csv").string();
   std::ofstream out(path);
@@ -35,7 +35,7 @@ std::string write_trace(const std::filesystem::path& dir) {
   return path;
 }
 
-TEST(ForecastServe, ForecastEndpointGaugesAndAnomalyEvents) {
+TEST(ForecastServe, ForecastEndpointAndGaugesOnAReplay) {
   test::TempDir dir;
   const std::string db = (dir.path() / "serve.db").string();
   SourceOptions source_options;
@@ -68,25 +68,74 @@ TEST(ForecastServe, ForecastEndpointGaugesAndAnomalyEvents) {
     EXPECT_FALSE(j["channels"].contains("temperature"));  // not in the trace
 
     const auto metrics = serve.get("/metrics").body;
-    EXPECT_NE(metrics.find("gpuopt_forecast_power{gpu=\"0\",UUID=\"GPU-aaaa\",horizon=\"5s\"}"), std::string::npos)
+    EXPECT_NE(metrics.find("gpuopt_forecast_power{gpu=\"0\",UUID=\"GPU-aaaa\",horizon=\"5s\"}"),
+              std::string::npos)
         << metrics;
     EXPECT_NE(metrics.find("# TYPE gpuopt_forecast_gpu_util gauge"), std::string::npos);
 
     EXPECT_EQ(serve.get("/api/v1/forecast", {{"gpu", "7"}}).status, 400);
     EXPECT_EQ(serve.get("/api/v1/forecast").status, 400);
     EXPECT_EQ(serve.get("/api/v1/forecast", {{"gpu", "0"}, {"x", "1"}}).status, 400);
-    // Until the whole trace was replayed (6 s at 40x).
-    for (int i = 0; i < 4 && serve.wait_for("/healthz", 503, "finished").status != 503; ++i) {
+  }
+}
+
+// Two GPUs whose clock runs 1 s per read (the rules need minutes of history; a replay stamps its
+// samples with the wall clock). GPU 1 stalls after 150 s with its memory still allocated.
+class FastClockSource : public TelemetrySource {
+ public:
+  FastClockSource() {
+    for (int g = 0; g < 2; ++g) {
+      DeviceInfo d;
+      d.index = g;
+      d.uuid = fmt::format("GPU-fast-{}", g);
+      devices_.push_back(d);
     }
+  }
+  const SourceInfo& info() const override { return info_; }
+  const std::vector<DeviceInfo>& devices() const override { return devices_; }
+  std::vector<Sample> read(EpochMs) override {
+    const EpochMs t = 1'700'000'000'000 + reads_ * 1000;
+    const bool stalled = reads_ >= 150;
+    std::vector<Sample> out;
+    for (int g = 0; g < 2; ++g) {
+      Sample s{g, t, {}};
+      const bool idle = g == 1 && stalled;
+      s.values.set(Metric::power_w, idle ? 60.0 : 350.0 + (reads_ % 3) * 5);
+      s.values.set(Metric::gpu_util_pct, idle ? 0.0 : 98.0);
+      s.values.set(Metric::mem_used_mib, 30000.0);
+      out.push_back(s);
+    }
+    ++reads_;
+    return out;
+  }
+  bool finished() const override { return reads_ >= 300; }
+
+ private:
+  SourceInfo info_{"fast-clock", true, "", "", ""};
+  std::vector<DeviceInfo> devices_;
+  int reads_ = 0;
+};
+
+TEST(ForecastServe, AnomalyEventsGoToTheStore) {
+  test::TempDir dir;
+  const std::string db = (dir.path() / "serve.db").string();
+  FastClockSource source;
+  ServeOptions options;
+  options.port = 0;
+  options.store_path = db;
+  options.sampler.interval = 10ms;
+  options.sampler.flush_every = 100ms;
+  {
+    test::ServeThread serve(source, options);
+    serve.wait_for("/healthz", 503, "finished");
   }
   const Store store = Store::open(db, Store::Mode::read_only);
   const auto events = store.events(0, std::numeric_limits<EpochMs>::max(), {}, "anomaly.");
-  ASSERT_FALSE(events.empty());
-  const auto gpu1 = store.find_device("GPU-bbbb").id;
-  const bool collapse_on_gpu1 = std::any_of(events.begin(), events.end(), [&](const Event& e) {
-    return e.kind == "anomaly.collapse" && e.device == gpu1;
-  });
-  EXPECT_TRUE(collapse_on_gpu1);
+  ASSERT_EQ(events.size(), 1U);
+  EXPECT_EQ(events[0].kind, "anomaly.collapse");
+  EXPECT_EQ(events[0].device, store.find_device("GPU-fast-1").id);
+  EXPECT_EQ(events[0].severity, "error");
+  EXPECT_GT(events[0].time_ms, 1'700'000'000'000 + 150'000);
 }
 
 }  // namespace

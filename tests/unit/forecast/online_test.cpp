@@ -30,7 +30,8 @@ TEST(OnlineForecaster, ForecastsOnceTheFineWindowIsFull) {
   OnlineForecaster online(*model, two_gpus());
   const EpochMs t0 = 1'700'000'000'000;
   for (int i = 0; i < 10; ++i) {  // 1 s at 100 ms
-    online.add(std::vector<Sample>{reading(0, t0 + i * 100, 300, 90, 1000), reading(1, t0 + i * 100, 50, 0, 10)});
+    online.add(
+        std::vector<Sample>{reading(0, t0 + i * 100, 300, 90, 1000), reading(1, t0 + i * 100, 50, 0, 10)});
   }
   EXPECT_FALSE(online.latest(0).has_value());
   for (int i = 10; i < 30; ++i) {

@@ -72,8 +72,10 @@ TEST(LoadTrace, ReadsInterleavedGpusAndMasksMissingChannels) {
   test::TempDir dir;
   std::string csv = "timestamp, power.draw [W], utilization.gpu [%]\n";
   for (int i = 0; i < 30; ++i) {
-    csv += fmt::format("2025/07/27 00:22:{:02}.{:03}, {} W, {} %\n", 10 + i / 10, (i % 10) * 100, 100 + i, 50);
-    csv += fmt::format("2025/07/27 00:22:{:02}.{:03}, {} W, {} %\n", 10 + i / 10, (i % 10) * 100 + 3, 200 + i, 60);
+    csv +=
+        fmt::format("2025/07/27 00:22:{:02}.{:03}, {} W, {} %\n", 10 + i / 10, (i % 10) * 100, 100 + i, 50);
+    csv += fmt::format("2025/07/27 00:22:{:02}.{:03}, {} W, {} %\n", 10 + i / 10, (i % 10) * 100 + 3, 200 + i,
+                       60);
   }
   const Trace trace = load_trace(dir.write("two.csv", csv), {});
   ASSERT_EQ(trace.gpus.size(), 2U);
@@ -86,7 +88,8 @@ TEST(LoadTrace, ReadsInterleavedGpusAndMasksMissingChannels) {
 TEST(LoadTrace, UnusableFilesFailNamingTheFile) {
   test::TempDir dir;
   const std::string empty = dir.write("empty.csv", "");
-  const std::string unknown = dir.write("unknown.csv", "timestamp, fan.speed [%]\n2025/07/27 00:22:10.000, 30 %\n");
+  const std::string unknown =
+      dir.write("unknown.csv", "timestamp, fan.speed [%]\n2025/07/27 00:22:10.000, 30 %\n");
   const std::string header_only = dir.write("header.csv", "timestamp, power.draw [W]\n");
   const std::string foreign = dir.write("foreign.csv", "timestamp, foo.bar\n2025/07/27 00:22:10.000, 3\n");
   for (const auto& path : {empty, unknown, header_only, foreign}) {

@@ -3,6 +3,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "gpuopt/error.hpp"
 #include "gpuopt/memory/predictor.hpp"
 #include "gpuopt/server.hpp"
 #include "gpuopt/telemetry.hpp"
@@ -85,7 +86,7 @@ TEST(MemoryAgentStartup, ABadModelFileStopsServeBeforeItStarts) {
   o.port = 0;
   o.memory_model_file = "/nonexistent/model.gpuopt";
   const auto source = open_source("sim:1", SourceOptions{});
-  EXPECT_THROW(test::ServeThread(*source, o), Error);
+  EXPECT_THROW({ test::ServeThread serve(*source, o); }, Error);
 }
 
 }  // namespace

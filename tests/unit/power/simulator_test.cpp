@@ -71,6 +71,19 @@ TEST(JobRun, NoiseIsSeededAndOffByDefault) {
   EXPECT_DOUBLE_EQ(a.totals().energy_j, exact.totals().energy_j);  // noise is in the measurement only
 }
 
+TEST(JobRun, AWindowInPartsIsOneProbeWithAPartEach) {
+  JobRun run(two_points(), 100, {});
+  const auto parts = run.probe_parts(100, 1, 7, 3);  // parts of 2, 2 and 3 iterations
+  ASSERT_TRUE(parts);
+  ASSERT_EQ(parts->size(), 3u);
+  for (const Measurement& m : *parts) EXPECT_DOUBLE_EQ(m.time_per_iteration_s, 2.0);
+  EXPECT_EQ(run.totals().probes, 1);
+  EXPECT_EQ(run.iterations_done(), 8);
+  EXPECT_THROW(run.probe_parts(100, 0, 2, 3), UsageError);
+  EXPECT_FALSE(run.probe_parts(100, 0, 3, 1));  // 2 iterations left in the epoch
+  EXPECT_EQ(run.iterations_done(), 10);
+}
+
 TEST(JobIterations, FromEpochsAndIterationsPerEpoch) {
   JobCurve c = two_points();
   c.units_per_job = 3;
