@@ -19,11 +19,18 @@ struct TrainArgs {
   int epochs = 0;
   std::uint64_t seed = 1;
   int threads = 1;
+  std::string init_from;
+  std::string freeze = "none";
   memory::RowSelection selection;
 };
 
 void train(const TrainArgs& args, const GlobalOptions& global) {
   auto predictor = memory::make_predictor(args.model);  // an unknown name fails before reading data
+  if (args.freeze != "none" && args.init_from.empty()) {
+    throw UsageError("--freeze " + args.freeze + " needs --init-from (a pretrained model to fine-tune)");
+  }
+  std::optional<ml::ModelFile> init;
+  if (!args.init_from.empty()) init = ml::load_model_file(args.init_from);
   std::vector<memory::Task> rows;
   for (memory::Task& t : read_task_files(args.data)) {
     if (memory::is_trainable(t, args.selection)) rows.push_back(std::move(t));
@@ -33,6 +40,11 @@ void train(const TrainArgs& args, const GlobalOptions& global) {
   options.threads = args.threads;
   options.epochs = args.epochs;
   options.stop = &stop_flag();
+  if (init) {
+    options.init = &*init;
+    options.init_source = args.init_from;
+    options.freeze = memory::parse_freeze_policy(args.freeze);
+  }
   std::optional<ProgressBar> bar;
   memory::TrainProgress last;
   options.on_progress = [&](const memory::TrainProgress& p) {
@@ -46,8 +58,8 @@ void train(const TrainArgs& args, const GlobalOptions& global) {
   if (stop_flag()) throw Error("training interrupted; no model written");
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   ml::save_model_file(args.out, predictor->save());
-  fmt::print("trained {} on {} rows of {} file{} in {:.1f} s{}; wrote {}\n", args.model, rows.size(),
-             args.data.size(), args.data.size() == 1 ? "" : "s", seconds,
+  fmt::print("{} {} on {} rows of {} file{} in {:.1f} s{}; wrote {}\n", init ? "fine-tuned" : "trained",
+             args.model, rows.size(), args.data.size(), args.data.size() == 1 ? "" : "s", seconds,
              last.val_mape > 0 ? fmt::format(" (validation MAPE {:.1f} %)", 100 * last.val_mape) : "",
              args.out);
 }
@@ -88,7 +100,8 @@ void register_mem_train(CLI::App& mem, const GlobalOptions& global) {
       ".\n\n"
       "Examples:\n"
       "  gpuopt mem train --data timm_a100.jsonl --model seq:bigru-transformer --out mem.gpuopt\n"
-      "  gpuopt mem train --data timm_a100.jsonl cnn_a100.jsonl --model tree:xgboost --out xgb.gpuopt\n");
+      "  gpuopt mem train --data timm_a100.jsonl cnn_a100.jsonl --model tree:xgboost --out xgb.gpuopt\n"
+      "  gpuopt mem train --data mine.jsonl --init-from mem.gpuopt --freeze encoder --out tuned.gpuopt\n");
   cmd->add_option("--data", args->data, "Task JSONL files with measured peaks (schema v1)")
       ->type_name("FILE")
       ->required()
@@ -103,6 +116,12 @@ void register_mem_train(CLI::App& mem, const GlobalOptions& global) {
   cmd->add_option("--seed", args->seed, "Random seed (same seed, same model)")->capture_default_str();
   cmd->add_option("--threads", args->threads, "CPU threads")
       ->check(CLI::Range(1, 256))
+      ->capture_default_str();
+  cmd->add_option("--init-from", args->init_from,
+                  "Fine-tune this pretrained model file (a seq:* model, the same as --model)")
+      ->type_name("FILE");
+  cmd->add_option("--freeze", args->freeze, "With --init-from: parameters kept fixed (none, encoder)")
+      ->check(CLI::IsMember({"none", "encoder"}))
       ->capture_default_str();
   add_row_selection_flags(*cmd, args->selection);
   cmd->callback([args, &global] { train(*args, global); });

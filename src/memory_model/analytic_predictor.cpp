@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "bound_calibration.hpp"
+#include "fine_tune.hpp"
 #include "gpuopt/error.hpp"
 #include "gpuopt/memory/analytic.hpp"
 #include "predictors.hpp"
@@ -18,6 +19,7 @@ class AnalyticPredictor final : public MemoryPredictor {
   std::string name() const override { return kName; }
 
   void fit(std::span<const Task> tasks, const TrainOptions& options) override {
+    check_fine_tune_options(name(), false, options);
     std::vector<double> truth, estimate;
     for (std::size_t row : measured_rows(tasks)) {
       truth.push_back(*tasks[row].peak_mem_mib);

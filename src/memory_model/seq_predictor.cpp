@@ -8,6 +8,7 @@
 #include <unordered_map>
 
 #include "bound_calibration.hpp"
+#include "fine_tune.hpp"
 #include "gpuopt/error.hpp"
 #include "gpuopt/memory/features.hpp"
 #include "predictors.hpp"
@@ -23,6 +24,7 @@ constexpr int kPatience = 8;  // epochs without a better validation loss
 constexpr std::size_t kModelsPerStep = 8;
 constexpr std::size_t kModelsPerInference = 64;
 constexpr double kLearningRate = 1e-3;
+constexpr double kFineTuneLearningRate = 3e-4;  // stays near the pretrained weights
 constexpr double kWeightDecay = 1e-3;
 constexpr double kGradClip = 1.0;
 constexpr double kQuantile = 0.9;  // of the bound head; the conformal margin then reaches the target
@@ -180,18 +182,29 @@ class SeqPredictor final : public MemoryPredictor {
   std::string name() const override { return name_; }
 
   void fit(std::span<const Task> tasks, const TrainOptions& options) override {
+    check_fine_tune_options(name_, true, options);
     ml::configure_torch(options.threads, options.seed);
     const std::vector<Task> rows = trainable(tasks);
-    const std::vector<bool> validation = validation_mask(rows, options.validation_fraction, options.seed);
-    const std::vector<Task> train_rows = pick(rows, validation, false),
-                            val_rows = pick(rows, validation, true);
-    scaler_.fit(task_features(train_rows));
+    const ValidationSplit split = seq_validation_split(rows, options.validation_fraction, options.seed);
+    const std::vector<Task> train_rows = pick(rows, split.mask, false),
+                            val_rows = pick(rows, split.mask, true);
+    // Fine-tuning keeps the pretrained feature scaling: the encoder and head were fitted to it.
+    if (options.init) {
+      load(*options.init, options.init_source);
+    } else {
+      scaler_.fit(task_features(train_rows));
+    }
     const SeqData train = prepare(train_rows, scaler_);
-    // Without validation groups, early stopping and the bound fall back to the training rows.
+    // Without validation rows, early stopping and the bound fall back to the training rows.
     const SeqData val = val_rows.empty() ? train : prepare(val_rows, scaler_);
-    net_options_ = default_options(static_cast<std::int64_t>(train.features.size(1)));
-    net_ = SeqMemoryNet(net_options_);
+    if (!options.init) {
+      net_options_ = default_options(static_cast<std::int64_t>(train.features.size(1)));
+      net_ = SeqMemoryNet(net_options_);
+    }
     train_epochs(train, val, options);
+    summary_["validation_split"] = split.grouping;
+    summary_["sources"] = task_sources(train_rows);
+    if (options.init) summary_["fine_tune"] = fine_tune_record(options, kFineTuneLearningRate);
     net_->eval();
     torch::NoGradGuard no_grad;
     const auto [peak, upper] = infer(net_, val);
@@ -269,11 +282,42 @@ class SeqPredictor final : public MemoryPredictor {
     return o;
   }
 
+  // The parameters the optimizer updates; frozen ones stop requiring gradients.
+  std::vector<torch::Tensor> trainable_parameters(FreezePolicy freeze) {
+    std::vector<torch::Tensor> out;
+    for (auto& p : net_->named_parameters()) {
+      const bool frozen = freeze == FreezePolicy::encoder && p.key().starts_with("encoder.");
+      p.value().set_requires_grad(!frozen);
+      if (!frozen) out.push_back(p.value());
+    }
+    return out;
+  }
+
+  // Training mode, except a frozen encoder, which stays deterministic (no dropout).
+  void set_training_mode(FreezePolicy freeze) {
+    net_->train();
+    if (freeze == FreezePolicy::encoder) net_->named_children()["encoder"]->eval();
+  }
+
+  struct Validation {
+    double loss = 0, mape = 0;
+  };
+  Validation validate(const SeqData& val) {
+    net_->eval();
+    torch::NoGradGuard no_grad;
+    const auto [peak, upper] = infer(net_, val);
+    const Batch whole{torch::Tensor(), torch::Tensor(), torch::Tensor(),
+                      torch::arange(val.log_target.size(0), torch::kLong)};
+    return {losses(LogPeak{peak, upper}, val, whole).point.item<double>(), mean_abs_pct_error(peak, val)};
+  }
+
   // Adam over shuffled steps of kModelsPerStep models; keeps the parameters of the epoch with the
-  // lowest validation loss and stops after kPatience epochs without improvement.
+  // lowest validation loss (a fine-tuned model counts its starting point as epoch 0) and stops
+  // after kPatience epochs without improvement.
   void train_epochs(const SeqData& train, const SeqData& val, const TrainOptions& options) {
-    torch::optim::Adam optimizer(net_->parameters(),
-                                 torch::optim::AdamOptions(kLearningRate).weight_decay(kWeightDecay));
+    const double learning_rate = options.init ? kFineTuneLearningRate : kLearningRate;
+    torch::optim::Adam optimizer(trainable_parameters(options.freeze),
+                                 torch::optim::AdamOptions(learning_rate).weight_decay(kWeightDecay));
     std::mt19937_64 rng(options.seed);
     std::vector<std::size_t> order(train.tokens.size());
     std::iota(order.begin(), order.end(), 0);
@@ -282,9 +326,15 @@ class SeqPredictor final : public MemoryPredictor {
     std::string best_state;
     int best_epoch = 0, epoch = 0;
     double best_mape = 0;
+    if (options.init) {
+      const Validation start = validate(val);
+      best_loss = start.loss;
+      best_mape = start.mape;
+      best_state = ml::module_to_bytes(*net_);
+    }
     for (epoch = 1; epoch <= epochs && epoch - best_epoch <= kPatience; ++epoch) {
       if (options.stop && options.stop->load()) break;
-      net_->train();
+      set_training_mode(options.freeze);
       std::shuffle(order.begin(), order.end(), rng);
       double loss_sum = 0;
       std::size_t steps = 0;
@@ -299,22 +349,16 @@ class SeqPredictor final : public MemoryPredictor {
         loss_sum += l.total.item<double>();
         ++steps;
       }
-      net_->eval();
-      torch::NoGradGuard no_grad;
-      const auto [peak, upper] = infer(net_, val);
-      const Batch whole{torch::Tensor(), torch::Tensor(), torch::Tensor(),
-                        torch::arange(val.log_target.size(0), torch::kLong)};
-      const double val_loss = losses(LogPeak{peak, upper}, val, whole).point.item<double>();
-      const double val_mape = mean_abs_pct_error(peak, val);
-      if (val_loss < best_loss) {
-        best_loss = val_loss;
+      const Validation v = validate(val);
+      if (v.loss < best_loss) {
+        best_loss = v.loss;
         best_epoch = epoch;
-        best_mape = val_mape;
+        best_mape = v.mape;
         best_state = ml::module_to_bytes(*net_);
       }
       if (options.on_progress) {
         options.on_progress(TrainProgress{
-            epoch, epochs, loss_sum / static_cast<double>(std::max<std::size_t>(steps, 1)), val_mape});
+            epoch, epochs, loss_sum / static_cast<double>(std::max<std::size_t>(steps, 1)), v.mape});
       }
     }
     if (!best_state.empty()) ml::module_from_bytes(*net_, best_state, name_);

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "bound_calibration.hpp"
+#include "fine_tune.hpp"
 #include "gpuopt/error.hpp"
 #include "gpuopt/memory/features.hpp"
 #include "gpuopt/ml/tabular.hpp"
@@ -39,6 +40,7 @@ class TreePredictor final : public MemoryPredictor {
   std::string name() const override { return name_; }
 
   void fit(std::span<const Task> tasks, const TrainOptions& options) override {
+    check_fine_tune_options(name(), false, options);
     const std::vector<Task> measured = pick(tasks, measured_rows(tasks));
     const ml::TreeOptions tree_options{options.seed, options.threads, 0, 0};
     const std::vector<bool> validation = validation_mask(measured, options.validation_fraction, options.seed);

@@ -15,7 +15,7 @@
 namespace gpuopt::server {
 
 struct HttpServerOptions {
-  std::size_t max_body_bytes = std::size_t{64} * 1024;
+  std::size_t max_body_bytes = std::size_t{4} * 1024 * 1024;  // a task JSON of a large model is ~200 KiB
   std::chrono::seconds read_timeout{5};
   std::chrono::seconds write_timeout{5};
   std::chrono::seconds keep_alive_timeout{2};  // also bounds how long stop() waits for idle clients

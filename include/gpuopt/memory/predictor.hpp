@@ -38,6 +38,13 @@ struct TrainProgress {
   double val_mape = 0;  // on the validation split, as a fraction
 };
 
+// Which parameters fine-tuning keeps fixed: none, or the sequence encoder (then only the head that
+// turns the pooled encoding and the task features into a peak and a bound is trained).
+enum class FreezePolicy { none, encoder };
+// "none", "encoder"; UsageError listing them otherwise.
+FreezePolicy parse_freeze_policy(std::string_view name);
+std::string freeze_policy_name(FreezePolicy policy);
+
 struct TrainOptions {
   std::uint64_t seed = 1;
   int threads = 1;
@@ -46,6 +53,14 @@ struct TrainOptions {
   double validation_fraction = 0.2;  // of the groups, for early stopping and the bound calibration
   std::function<void(const TrainProgress&)> on_progress;  // called on the training thread
   const std::atomic<bool>* stop = nullptr;  // when it becomes true, training ends with the best model so far
+  // Fine-tuning (seq:* models only; the others throw UsageError): start from this model file's
+  // weights and feature scaling instead of from scratch, at a smaller learning rate, keeping the
+  // starting point when no epoch improves the validation loss. It must be a model of the same name
+  // (UsageError otherwise; ParseError naming init_source when it does not load). The new model's
+  // meta "training"."fine_tune" records init_source, the freeze policy and what init was trained on.
+  const ml::ModelFile* init = nullptr;
+  std::string init_source;                   // names `init` in errors and in the meta
+  FreezePolicy freeze = FreezePolicy::none;  // anything but none needs init (UsageError)
 };
 
 // Tasks used to train: status "ok" with a measured peak (and "oom" rows, which the sequence models
@@ -54,7 +69,8 @@ class MemoryPredictor {
  public:
   virtual ~MemoryPredictor() = default;
   virtual std::string name() const = 0;  // registry name
-  // Trains from scratch. Throws UsageError when there are too few measured rows (< 10).
+  // Trains from scratch, or fine-tunes from options.init. Throws UsageError when there are too few
+  // measured rows (< 10) or the fine-tuning options do not fit the model.
   virtual void fit(std::span<const Task> tasks, const TrainOptions& options) = 0;
   // Requires fit or load. Thread-safe for concurrent calls on a const predictor.
   virtual std::vector<MemoryPrediction> predict(std::span<const Task> tasks) const = 0;
