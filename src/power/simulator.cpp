@@ -114,17 +114,10 @@ double JobRun::noise_factor(int profile) {
 }
 
 std::optional<Measurement> JobRun::probe(double knob, int warmup, int profile) {
-  const std::int64_t window = static_cast<std::int64_t>(warmup) + profile;
-  const std::int64_t available = iterations_left_in_epoch();
-  if (window > available) {
-    spend(knob, available, true);
-    return std::nullopt;
-  }
-  spend(knob, window, true);
-  ++totals_.probes;
-  const double per_iteration_s = model_.time_s(knob) / static_cast<double>(curve_.iterations_per_unit);
-  return Measurement{knob, per_iteration_s * noise_factor(profile),
-                     model_.avg_power_w(knob) * noise_factor(profile)};
+  // One part of the whole window draws the same noise as a single measurement.
+  auto parts = probe_parts(knob, warmup, profile, 1);
+  if (!parts) return std::nullopt;
+  return parts->front();
 }
 
 std::optional<std::vector<Measurement>> JobRun::probe_parts(double knob, int warmup, int profile, int parts) {
