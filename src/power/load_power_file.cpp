@@ -74,12 +74,13 @@ std::vector<JobCurve> load_power_file(const std::string& spec) {
     }
     return curves;
   };
-  if (name.starts_with("summary_power_")) {
-    auto curves = load_zeus_summary(path, gpu_family(gpu.empty() ? stem.substr(14) : gpu));
+  const auto zeus_summary = [&](const std::string& gpu_name) {
+    auto curves = load_zeus_summary(path, gpu_family(gpu_name));
     const fs::path train = file.parent_path() / "summary_train.csv";
     if (fs::exists(train)) attach_zeus_epochs(train.string(), curves);
     return curves;
-  }
+  };
+  if (name.starts_with("summary_power_")) return zeus_summary(gpu.empty() ? stem.substr(14) : gpu);
   if (name == "zeus_global.csv") {
     return load_perseus_global(path, gpu.empty() ? file.parent_path().filename().string() : gpu);
   }
@@ -87,6 +88,15 @@ std::vector<JobCurve> load_power_file(const std::string& spec) {
     return load_ptx_blocks(path, gpu.empty() ? stem.substr(19) : gpu);
   }
   const auto header = header_of(path);
+  // A Zeus summary under another name: its columns say what it is, but only GPU=FILE says which GPU.
+  if (has_columns(header, {"dataset", "network", "batch_size", "power_limit", "time_per_epoch", "average_power"})) {
+    if (gpu.empty()) {
+      throw UsageError(fmt::format(
+          "{}: a Zeus summary whose name is not summary_power_<gpu>.csv needs its GPU: give it as GPU={}", path,
+          path));
+    }
+    return zeus_summary(gpu);
+  }
   if (has_columns(header, {"window_name", "elapsed_time"})) return with_gpu(load_zeus_profile(path));
   if (has_columns(header, {"stage", "instruction", "frequency", "time", "energy"})) {
     return with_gpu(load_perseus_stages(path));

@@ -51,6 +51,19 @@ class SafeApply : public ::testing::Test {
     for (const Event& e : store_->events(0, now_ms() + 1, {}, "power.")) out.push_back(e.kind);
     return out;
   }
+  // What a process writes before changing GPU 0's power limit (and a crash leaves behind).
+  void record_pending(const std::string& message, const std::string& details_json) {
+    DeviceInfo gpu0;
+    gpu0.uuid = "GPU-fa4e0000-0000-0000-0000-000000000000";
+    Event pending;
+    pending.time_ms = now_ms();
+    pending.device = store_->register_devices(std::vector<DeviceInfo>{gpu0}, "nvml@test").front();
+    pending.kind = "power.pending";
+    pending.severity = "info";
+    pending.message = message;
+    pending.details_json = details_json;
+    store_->add_event(pending);
+  }
   static SettingChange limit(double w) {
     SettingChange c;
     c.value = w;
@@ -138,17 +151,9 @@ TEST_F(SafeApply, LocksOnlySupportedClocksAndResetUnlocks) {
 
 TEST_F(SafeApply, AChangeInterruptedMidWayIsRestoredAtTheNextStart) {
   // A process records the pending change, sets the GPU and dies before recording completion.
-  Event pending;
-  pending.time_ms = now_ms();
-  DeviceInfo gpu0;
-  gpu0.uuid = "GPU-fa4e0000-0000-0000-0000-000000000000";
-  pending.device = store_->register_devices(std::vector<DeviceInfo>{gpu0}, "nvml@test").front();
-  pending.kind = "power.pending";
-  pending.severity = "info";
-  pending.message = "about to change";
-  pending.details_json =
-      R"({"setting":"power_limit_w","previous":400,"target":150,"baseline":400,"restore":400,"temporary":false})";
-  store_->add_event(pending);
+  record_pending(
+      "about to change",
+      R"({"setting":"power_limit_w","previous":400,"target":150,"baseline":400,"restore":400,"temporary":false})");
   control_->set_power_limit_w(0, 150);
   const auto lines = recover_pending(*control_, *store_);
   ASSERT_EQ(lines.size(), 1U);
@@ -158,19 +163,10 @@ TEST_F(SafeApply, AChangeInterruptedMidWayIsRestoredAtTheNextStart) {
 }
 
 TEST_F(SafeApply, AChangeOwnedByAnotherRunningProcessIsLeftAlone) {
-  Event pending;
-  pending.time_ms = now_ms();
-  DeviceInfo gpu0;
-  gpu0.uuid = "GPU-fa4e0000-0000-0000-0000-000000000000";
-  pending.device = store_->register_devices(std::vector<DeviceInfo>{gpu0}, "nvml@test").front();
-  pending.kind = "power.pending";
-  pending.severity = "info";
-  pending.message = "an agent in control mode";
-  pending.details_json =
-      R"({"setting":"power_limit_w","previous":400,"target":150,"baseline":400,"restore":400,)"
-      R"("temporary":true,"pid":)" +
-      std::to_string(::getppid()) + "}";
-  store_->add_event(pending);
+  record_pending("an agent in control mode",
+                 R"({"setting":"power_limit_w","previous":400,"target":150,"baseline":400,"restore":400,)"
+                 R"("temporary":true,"pid":)" +
+                     std::to_string(::getppid()) + "}");
   control_->set_power_limit_w(0, 150);
   const auto lines = recover_pending(*control_, *store_);
   ASSERT_EQ(lines.size(), 1U);
