@@ -1,5 +1,7 @@
 // Held-out scoring and cross-validation of memory predictors (evaluation.hpp).
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <string>
 #include <utility>
 #include <vector>
@@ -23,9 +25,12 @@ ModelScores score_predictions(std::string name, std::span<const Task> tasks,
   std::vector<double> truth, peak, upper;
   for (std::size_t i = 0; i < tasks.size(); ++i) {
     if (!is_scored(tasks[i], selection)) continue;
+    // A measured peak cannot exceed the card's memory (a run that needs more dies of OOM), so a
+    // prediction is scored as the measurement it stands for: capped there.
+    const double card_mib = tasks[i].gpu_mem_mib ? static_cast<double>(*tasks[i].gpu_mem_mib) : INFINITY;
     truth.push_back(*tasks[i].peak_mem_mib);
-    peak.push_back(predictions[i].peak_mem_mib);
-    upper.push_back(predictions[i].peak_mem_upper_mib);
+    peak.push_back(std::min(predictions[i].peak_mem_mib, card_mib));
+    upper.push_back(std::min(predictions[i].peak_mem_upper_mib, card_mib));
   }
   ModelScores out;
   out.name = std::move(name);

@@ -20,7 +20,13 @@ std::unique_ptr<MemoryPredictor> make_tree_predictor(std::string_view tree_name)
 // seq_name: "seq:bigru-transformer", "seq:bigru", "seq:transformer".
 std::unique_ptr<MemoryPredictor> make_seq_predictor(std::string_view seq_name);
 
-// Indices of the rows with a measured peak (> 0); throws UsageError when there are fewer than 10.
+// Indices of the rows with a measured peak (> 0) that training may use; throws UsageError when
+// there are fewer than 10. Leaves out the rows of a model (source, model, input shape) whose
+// measured peak stays within kFlatPeakRatio while its batch size grows kFlatBatchRatio-fold or
+// more: a contaminated measurement (the data README's "noisy" rule, which the flags do not always
+// catch) that would teach a model that bigger batches cost nothing.
+inline constexpr double kFlatPeakRatio = 1.05;
+inline constexpr double kFlatBatchRatio = 4.0;
 std::vector<std::size_t> measured_rows(std::span<const Task> tasks);
 
 // True for the rows of the validation split: about `fraction` of the groups (split_groups) of each

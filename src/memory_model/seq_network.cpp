@@ -8,9 +8,11 @@ namespace gpuopt::memory {
 namespace {
 
 // The README's priors: the intercept is ~16 B x params + ~1.6 GiB and the slope 0.4-1.1 x the
-// layers' outputs, so a zero network output starts from the middle of that range.
+// layers' outputs, so the retention shares start at kInitialRetention of kMaxRetention.
 constexpr double kOverheadMib = 1600;
-constexpr double kActivationShare = 0.5;
+constexpr double kMaxRetention = 2.0;  // a share above 1: the kind's outputs stand for more (a hidden
+                                       // attention map, a fused norm's own output)
+constexpr double kInitialRetention = 0.5;
 // Raw outputs are squashed to +-kRange (factors e^+-4): enough for every set seen, and stable.
 constexpr double kRange = 4.0;
 constexpr double kTinyMib = 1e-6;
@@ -51,6 +53,7 @@ SeqNetOptions SeqNetOptions::from_json(const nlohmann::json& j, const std::strin
 
 SeqMemoryNetImpl::SeqMemoryNetImpl(const SeqNetOptions& options) {
   encoder_ = register_module("encoder", ml::SeqEncoder(options.encoder));
+  retention_ = register_module("retention", torch::nn::Linear(options.encoder.d_model, kLayerKindCount));
   const std::int64_t in = 2 * options.encoder.d_model + options.task_features;
   auto last = torch::nn::Linear(options.hidden, kHeadOutputs);
   head_ =
@@ -61,21 +64,28 @@ SeqMemoryNetImpl::SeqMemoryNetImpl(const SeqNetOptions& options) {
   torch::NoGradGuard no_grad;
   last->weight.zero_();
   last->bias.zero_();
+  retention_->weight.mul_(0.1);
+  retention_->bias.fill_(std::log(kInitialRetention / (kMaxRetention - kInitialRetention)));
 }
 
-torch::Tensor SeqMemoryNetImpl::forward(const torch::Tensor& tokens, const torch::Tensor& padding,
-                                        const torch::Tensor& row_model, const torch::Tensor& row_features) {
+SeqMemoryNetImpl::Output SeqMemoryNetImpl::forward(const torch::Tensor& tokens, const torch::Tensor& padding,
+                                                   const torch::Tensor& kind_mib,
+                                                   const torch::Tensor& row_model,
+                                                   const torch::Tensor& row_features) {
   const torch::Tensor h = encoder_->forward(tokens, padding);
+  const torch::Tensor share = kMaxRetention * torch::sigmoid(retention_->forward(h));      // [T, M, K]
+  const torch::Tensor retained = (share * kind_mib).sum(std::vector<std::int64_t>{0, 2});  // [M]
   const torch::Tensor pooled = torch::cat({ml::masked_mean(h, padding), ml::masked_max(h, padding)}, 1);
-  return head_->forward(torch::cat({pooled.index_select(0, row_model), row_features}, 1));
+  return {head_->forward(torch::cat({pooled.index_select(0, row_model), row_features}, 1)), retained};
 }
 
-LogPeak physics_head(const torch::Tensor& raw, const PhysicsTensors& physics) {
+LogPeak physics_head(const torch::Tensor& raw, const torch::Tensor& retained_mib,
+                     const PhysicsTensors& physics) {
   const torch::Tensor z = kRange * torch::tanh(raw / kRange);
   const auto log_of = [](const torch::Tensor& mib) { return torch::log(mib.clamp_min(kTinyMib)); };
   const torch::Tensor log_terms =
-      torch::stack({log_of(physics.activations_mib) + std::log(kActivationShare) + z.select(1, 0),
-                    log_of(physics.saved_activations_mib) + std::log(kActivationShare) + z.select(1, 1),
+      torch::stack({log_of(physics.batch_size * retained_mib) + z.select(1, 0),
+                    log_of(physics.largest_output_mib) + std::log(0.5) + z.select(1, 1),
                     std::log(kOverheadMib) + z.select(1, 2), log_of(physics.static_mib) + z.select(1, 3)},
                    1);
   const torch::Tensor peak = torch::logsumexp(log_terms, 1);

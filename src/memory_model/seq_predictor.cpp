@@ -29,12 +29,19 @@ constexpr double kWeightDecay = 1e-3;
 constexpr double kGradClip = 1.0;
 constexpr double kQuantile = 0.9;  // of the bound head; the conformal margin then reaches the target
 constexpr double kQuantileWeight = 0.5;
+constexpr double kRefitShare = 0.25;  // of the best epoch count: the refit on every row
+constexpr int kMinRefitEpochs = 2;
+constexpr double kRefitLearningRateFactor = 0.3;
+constexpr double kHuberBeta = 0.25;  // log error where the loss turns linear (~28 %)
 constexpr double kDefaultGpuMemMib = 40960;
 constexpr const char* kTorchSection = "torch";
+// The head the weights belong to (seq_network.hpp); files of an older head must be retrained.
+constexpr const char* kHeadVersion = "retention-v1";
 
 // Every row of a set of tasks, grouped by layer sequence, as tensors.
 struct SeqData {
   std::vector<torch::Tensor> tokens;            // per model: [T_i, kTokenDim]
+  std::vector<torch::Tensor> kind_mib;          // per model: [T_i, kLayerKindCount]
   std::vector<std::vector<std::int64_t>> rows;  // per model: its row indices
   torch::Tensor features;                       // [R, F], scaled
   PhysicsTensors physics;                       // [R] each
@@ -45,7 +52,7 @@ struct SeqData {
 SeqData prepare(std::span<const Task> tasks, const FeatureScaler& scaler) {
   SeqData d;
   std::unordered_map<std::string, std::size_t> model_of_key;
-  std::vector<float> static_mib, activations_mib, saved_mib, log_target;
+  std::vector<float> static_mib, batch_size, largest_mib, log_target;
   std::vector<std::uint8_t> measured;
   for (std::size_t i = 0; i < tasks.size(); ++i) {
     const Task& t = tasks[i];
@@ -54,13 +61,15 @@ SeqData prepare(std::span<const Task> tasks, const FeatureScaler& scaler) {
       std::vector<float> tokens = layer_tokens(t, kMaxTokens);
       const auto n = static_cast<std::int64_t>(tokens.size() / kTokenDim);
       d.tokens.push_back(torch::from_blob(tokens.data(), {n, static_cast<std::int64_t>(kTokenDim)}).clone());
+      std::vector<float> kind_mib = token_kind_mib(t, kMaxTokens);
+      d.kind_mib.push_back(torch::from_blob(kind_mib.data(), {n, kLayerKindCount}).clone());
       d.rows.emplace_back();
     }
     d.rows[it->second].push_back(static_cast<std::int64_t>(i));
     const RowPhysics physics = row_physics(t);
     static_mib.push_back(static_cast<float>(physics.static_mib));
-    activations_mib.push_back(static_cast<float>(physics.activations_mib));
-    saved_mib.push_back(static_cast<float>(physics.saved_activations_mib));
+    batch_size.push_back(static_cast<float>(physics.batch_size));
+    largest_mib.push_back(static_cast<float>(physics.largest_output_mib));
     const bool has_peak = t.peak_mem_mib && *t.peak_mem_mib > 0;
     const double gpu_mem = t.gpu_mem_mib ? static_cast<double>(*t.gpu_mem_mib) : kDefaultGpuMemMib;
     log_target.push_back(static_cast<float>(std::log(has_peak ? *t.peak_mem_mib : gpu_mem)));
@@ -70,7 +79,7 @@ SeqData prepare(std::span<const Task> tasks, const FeatureScaler& scaler) {
   scaler.apply(x);
   const auto r = static_cast<std::int64_t>(tasks.size());
   d.features = torch::from_blob(x.values.data(), {r, static_cast<std::int64_t>(x.cols)}).clone();
-  d.physics = {torch::tensor(static_mib), torch::tensor(activations_mib), torch::tensor(saved_mib)};
+  d.physics = {torch::tensor(static_mib), torch::tensor(batch_size), torch::tensor(largest_mib)};
   d.log_target = torch::tensor(log_target);
   d.measured = torch::tensor(measured).to(torch::kBool);
   return d;
@@ -78,7 +87,7 @@ SeqData prepare(std::span<const Task> tasks, const FeatureScaler& scaler) {
 
 // A padded batch of models and the rows that belong to them.
 struct Batch {
-  torch::Tensor tokens, padding, row_model, row_index;
+  torch::Tensor tokens, padding, kind_mib, row_model, row_index;
 };
 
 Batch assemble(const SeqData& d, std::span<const std::size_t> models) {
@@ -88,11 +97,13 @@ Batch assemble(const SeqData& d, std::span<const std::size_t> models) {
   Batch b;
   b.tokens = torch::zeros({longest, count, static_cast<std::int64_t>(kTokenDim)});
   b.padding = torch::ones({count, longest}, torch::kBool);
+  b.kind_mib = torch::zeros({longest, count, kLayerKindCount});
   std::vector<std::int64_t> row_model, row_index;
   for (std::int64_t j = 0; j < count; ++j) {
     const torch::Tensor& tokens = d.tokens[models[j]];
     b.tokens.slice(0, 0, tokens.size(0)).select(1, j).copy_(tokens);
     b.padding[j].slice(0, 0, tokens.size(0)).fill_(false);
+    b.kind_mib.slice(0, 0, tokens.size(0)).select(1, j).copy_(d.kind_mib[models[j]]);
     for (std::int64_t row : d.rows[models[j]]) {
       row_model.push_back(j);
       row_index.push_back(row);
@@ -104,14 +115,16 @@ Batch assemble(const SeqData& d, std::span<const std::size_t> models) {
 }
 
 LogPeak run(SeqMemoryNet& net, const SeqData& d, const Batch& b) {
-  const torch::Tensor raw =
-      net->forward(b.tokens, b.padding, b.row_model, d.features.index_select(0, b.row_index));
+  const SeqMemoryNetImpl::Output out =
+      net->forward(b.tokens, b.padding, b.kind_mib, b.row_model, d.features.index_select(0, b.row_index));
   const auto rows = [&](const torch::Tensor& t) { return t.index_select(0, b.row_index); };
-  return physics_head(raw, {rows(d.physics.static_mib), rows(d.physics.activations_mib),
-                            rows(d.physics.saved_activations_mib)});
+  return physics_head(
+      out.raw, out.retained_mib.index_select(0, b.row_model),
+      {rows(d.physics.static_mib), rows(d.physics.batch_size), rows(d.physics.largest_output_mib)});
 }
 
-// Squared log error on measured rows, a one-sided penalty when an OOM row is predicted to fit, and
+// Huber loss of the log error on measured rows (squared below kHuberBeta, so a few contaminated
+// measurements do not dominate), a one-sided penalty when an OOM row is predicted to fit, and
 // the pinball loss of the bound.
 struct Losses {
   torch::Tensor total, point;
@@ -121,7 +134,10 @@ Losses losses(const LogPeak& out, const SeqData& d, const Batch& b) {
   const torch::Tensor measured = d.measured.index_select(0, b.row_index);
   const torch::Tensor m = measured.to(torch::kFloat);
   const torch::Tensor rows = torch::full({}, static_cast<double>(target.size(0)));
-  const torch::Tensor point = ((out.peak - target).pow(2) * m).sum() / m.sum().clamp_min(1);
+  const torch::Tensor log_error = torch::nn::functional::smooth_l1_loss(
+      out.peak, target,
+      torch::nn::functional::SmoothL1LossFuncOptions().reduction(torch::kNone).beta(kHuberBeta));
+  const torch::Tensor point = (log_error * m).sum() / m.sum().clamp_min(1);
   const torch::Tensor oom = (torch::relu(target - out.peak).pow(2) * (1 - m)).sum() / rows;
   torch::Tensor total = point + oom;
   if (measured.any().item<bool>()) {
@@ -155,11 +171,14 @@ std::vector<Task> pick(std::span<const Task> tasks, const std::vector<bool>& mas
   return out;
 }
 
+// The measured rows training may use (measured_rows) and the OOM rows, in file order.
 std::vector<Task> trainable(std::span<const Task> tasks) {
-  measured_rows(tasks);  // at least 10 measured rows, or UsageError
+  const std::vector<std::size_t> measured = measured_rows(tasks);
+  std::vector<bool> keep(tasks.size(), false);
+  for (std::size_t i : measured) keep[i] = true;
   std::vector<Task> out;
-  for (const Task& t : tasks) {
-    if ((t.peak_mem_mib && *t.peak_mem_mib > 0) || t.status == "oom") out.push_back(t);
+  for (std::size_t i = 0; i < tasks.size(); ++i) {
+    if (keep[i] || tasks[i].status == "oom") out.push_back(tasks[i]);
   }
   return out;
 }
@@ -205,15 +224,12 @@ class SeqPredictor final : public MemoryPredictor {
     summary_["validation_split"] = split.grouping;
     summary_["sources"] = task_sources(train_rows);
     if (options.init) summary_["fine_tune"] = fine_tune_record(options, kFineTuneLearningRate);
-    net_->eval();
-    torch::NoGradGuard no_grad;
-    const auto [peak, upper] = infer(net_, val);
-    const torch::Tensor m = val.measured;
-    const torch::Tensor truth = val.log_target.masked_select(m).exp().to(torch::kDouble);
-    const torch::Tensor bound = upper.masked_select(m).exp().to(torch::kDouble);
-    log_margin_ =
-        conformal_log_margin(std::span(truth.data_ptr<double>(), truth.numel()),
-                             std::span(bound.data_ptr<double>(), bound.numel()), options.bound_coverage);
+    calibrate_bound(val, options.bound_coverage);
+    // The validation families have done their work (when to stop, the bound's margin): a short
+    // refit on every row lets the model learn from them too.
+    if (!val_rows.empty() && !(options.stop && options.stop->load())) {
+      refit(prepare(rows, scaler_), options);
+    }
   }
 
   std::vector<MemoryPrediction> predict(std::span<const Task> tasks) const override {
@@ -237,6 +253,7 @@ class SeqPredictor final : public MemoryPredictor {
     ml::ModelFile file = new_memory_model_file(name_);
     file.meta["network"] = net_options_.to_json();
     file.meta["max_tokens"] = kMaxTokens;
+    file.meta["head"] = kHeadVersion;
     file.meta["features"] = task_feature_names();
     file.meta["scaler"] = scaler_.to_json();
     file.meta["bound_log_margin"] = log_margin_;
@@ -248,7 +265,8 @@ class SeqPredictor final : public MemoryPredictor {
 
   void load(const ml::ModelFile& file, const std::string& source) override {
     if (file.meta.value("features", nlohmann::json::array()) != nlohmann::json(task_feature_names()) ||
-        file.meta.value("max_tokens", std::size_t{0}) != kMaxTokens) {
+        file.meta.value("max_tokens", std::size_t{0}) != kMaxTokens ||
+        file.meta.value("head", std::string()) != kHeadVersion) {
       throw ParseError(source, 0, "features", "the model was trained on other inputs; retrain it");
     }
     net_options_ = SeqNetOptions::from_json(file.meta.value("network", nlohmann::json::object()), source);
@@ -299,6 +317,60 @@ class SeqPredictor final : public MemoryPredictor {
     if (freeze == FreezePolicy::encoder) net_->named_children()["encoder"]->eval();
   }
 
+  // Split conformal margin of the bound on the validation rows (bound_calibration.hpp).
+  void calibrate_bound(const SeqData& val, double coverage) {
+    net_->eval();
+    torch::NoGradGuard no_grad;
+    const auto [peak, upper] = infer(net_, val);
+    const torch::Tensor m = val.measured;
+    const torch::Tensor truth = val.log_target.masked_select(m).exp().to(torch::kDouble);
+    const torch::Tensor bound = upper.masked_select(m).exp().to(torch::kDouble);
+    log_margin_ = conformal_log_margin(std::span(truth.data_ptr<double>(), truth.numel()),
+                                       std::span(bound.data_ptr<double>(), bound.numel()), coverage);
+  }
+
+  // One pass over the models of `d` in shuffled steps of kModelsPerStep; the mean training loss.
+  double train_one_epoch(const SeqData& d, torch::optim::Optimizer& optimizer, std::mt19937_64& rng,
+                         FreezePolicy freeze) {
+    set_training_mode(freeze);
+    std::vector<std::size_t> order(d.tokens.size());
+    std::iota(order.begin(), order.end(), 0);
+    std::shuffle(order.begin(), order.end(), rng);
+    double loss_sum = 0;
+    std::size_t steps = 0;
+    for (std::size_t start = 0; start < order.size(); start += kModelsPerStep) {
+      const std::size_t end = std::min(order.size(), start + kModelsPerStep);
+      const Batch b = assemble(d, std::span(order).subspan(start, end - start));
+      optimizer.zero_grad();
+      const Losses l = losses(run(net_, d, b), d, b);
+      l.total.backward();
+      torch::nn::utils::clip_grad_norm_(net_->parameters(), kGradClip);
+      optimizer.step();
+      loss_sum += l.total.item<double>();
+      ++steps;
+    }
+    return loss_sum / static_cast<double>(std::max<std::size_t>(steps, 1));
+  }
+
+  // kRefitShare of the best epoch count more on every row (training + validation), at a lower
+  // learning rate so the model stays near the early-stopped one.
+  void refit(const SeqData& all, const TrainOptions& options) {
+    const int best_epoch = summary_.value("best_epoch", 0);
+    const int epochs = std::max(kMinRefitEpochs, static_cast<int>(std::lround(kRefitShare * best_epoch)));
+    const double base = options.init ? kFineTuneLearningRate : kLearningRate;
+    torch::optim::Adam optimizer(
+        trainable_parameters(options.freeze),
+        torch::optim::AdamOptions(base * kRefitLearningRateFactor).weight_decay(kWeightDecay));
+    std::mt19937_64 rng(options.seed + 1);
+    for (int epoch = 0; epoch < epochs; ++epoch) {
+      if (options.stop && options.stop->load()) break;
+      train_one_epoch(all, optimizer, rng, options.freeze);
+    }
+    net_->eval();
+    summary_["refit_epochs"] = epochs;
+    summary_["refit_rows"] = all.log_target.size(0);
+  }
+
   struct Validation {
     double loss = 0, mape = 0;
   };
@@ -306,8 +378,8 @@ class SeqPredictor final : public MemoryPredictor {
     net_->eval();
     torch::NoGradGuard no_grad;
     const auto [peak, upper] = infer(net_, val);
-    const Batch whole{torch::Tensor(), torch::Tensor(), torch::Tensor(),
-                      torch::arange(val.log_target.size(0), torch::kLong)};
+    Batch whole;
+    whole.row_index = torch::arange(val.log_target.size(0), torch::kLong);
     return {losses(LogPeak{peak, upper}, val, whole).point.item<double>(), mean_abs_pct_error(peak, val)};
   }
 
@@ -319,8 +391,6 @@ class SeqPredictor final : public MemoryPredictor {
     torch::optim::Adam optimizer(trainable_parameters(options.freeze),
                                  torch::optim::AdamOptions(learning_rate).weight_decay(kWeightDecay));
     std::mt19937_64 rng(options.seed);
-    std::vector<std::size_t> order(train.tokens.size());
-    std::iota(order.begin(), order.end(), 0);
     const int epochs = options.epochs > 0 ? options.epochs : kDefaultEpochs;
     double best_loss = INFINITY;
     std::string best_state;
@@ -334,21 +404,7 @@ class SeqPredictor final : public MemoryPredictor {
     }
     for (epoch = 1; epoch <= epochs && epoch - best_epoch <= kPatience; ++epoch) {
       if (options.stop && options.stop->load()) break;
-      set_training_mode(options.freeze);
-      std::shuffle(order.begin(), order.end(), rng);
-      double loss_sum = 0;
-      std::size_t steps = 0;
-      for (std::size_t start = 0; start < order.size(); start += kModelsPerStep) {
-        const std::size_t end = std::min(order.size(), start + kModelsPerStep);
-        const Batch b = assemble(train, std::span(order).subspan(start, end - start));
-        optimizer.zero_grad();
-        const Losses l = losses(run(net_, train, b), train, b);
-        l.total.backward();
-        torch::nn::utils::clip_grad_norm_(net_->parameters(), kGradClip);
-        optimizer.step();
-        loss_sum += l.total.item<double>();
-        ++steps;
-      }
+      const double train_loss = train_one_epoch(train, optimizer, rng, options.freeze);
       const Validation v = validate(val);
       if (v.loss < best_loss) {
         best_loss = v.loss;
@@ -357,8 +413,7 @@ class SeqPredictor final : public MemoryPredictor {
         best_state = ml::module_to_bytes(*net_);
       }
       if (options.on_progress) {
-        options.on_progress(TrainProgress{
-            epoch, epochs, loss_sum / static_cast<double>(std::max<std::size_t>(steps, 1)), v.mape});
+        options.on_progress(TrainProgress{epoch, epochs, train_loss, v.mape});
       }
     }
     if (!best_state.empty()) ml::module_from_bytes(*net_, best_state, name_);

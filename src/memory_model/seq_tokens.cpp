@@ -25,13 +25,21 @@ double bytes_per_value(const Task& task) {
 // Sizes span orders of magnitude (MiB, element counts): compress them before standardizing.
 double signed_log1p(double v) { return v < 0 ? -std::log1p(-v) : std::log1p(v); }
 
+// Consecutive layers pooled into at most max_tokens tokens of `chunk` layers each.
+struct Chunking {
+  std::size_t chunk = 1, tokens = 1;
+};
+Chunking chunking(std::size_t layer_count, std::size_t max_tokens) {
+  const std::size_t n_layers = std::max<std::size_t>(layer_count, 1);
+  const std::size_t chunk = (n_layers + max_tokens - 1) / max_tokens;
+  return {chunk, (n_layers + chunk - 1) / chunk};
+}
+
 }  // namespace
 
 std::vector<float> layer_tokens(const Task& task, std::size_t max_tokens) {
   const std::vector<Layer>& layers = task.layers;
-  const std::size_t n_layers = std::max<std::size_t>(layers.size(), 1);
-  const std::size_t chunk = (n_layers + max_tokens - 1) / max_tokens;
-  const std::size_t n_tokens = (n_layers + chunk - 1) / chunk;
+  const auto [chunk, n_tokens] = chunking(layers.size(), max_tokens);
   double total_elements = 0, total_params = 0;
   for (const Layer& l : layers) {
     total_elements += static_cast<double>(l.output_elements);
@@ -63,6 +71,19 @@ std::vector<float> layer_tokens(const Task& task, std::size_t max_tokens) {
   return tokens;
 }
 
+std::vector<float> token_kind_mib(const Task& task, std::size_t max_tokens) {
+  const auto [chunk, n_tokens] = chunking(task.layers.size(), max_tokens);
+  const auto kinds = static_cast<std::size_t>(kLayerKindCount);
+  const double mib_per_element = bytes_per_value(task) / kMib;
+  std::vector<float> out(n_tokens * kinds, 0.0f);
+  for (std::size_t i = 0; i < task.layers.size(); ++i) {
+    const Layer& l = task.layers[i];
+    out[(i / chunk) * kinds + static_cast<std::size_t>(canonical_kind(l.kind))] +=
+        static_cast<float>(static_cast<double>(l.output_elements) * mib_per_element);
+  }
+  return out;
+}
+
 std::string sequence_key(const Task& task) {
   double elements = 0;
   for (const Layer& l : task.layers) elements += static_cast<double>(l.output_elements);
@@ -72,11 +93,11 @@ std::string sequence_key(const Task& task) {
 
 RowPhysics row_physics(const Task& task) {
   const AnalyticBreakdown analytic = analytic_estimate(task);
-  double elements = 0;
-  for (const Layer& l : task.layers) elements += static_cast<double>(l.output_elements);
-  return {analytic.weights_mib + analytic.gradients_mib + analytic.optimizer_mib,
-          elements * bytes_per_value(task) * static_cast<double>(task.batch_size) / kMib,
-          analytic.activations_mib};
+  double largest = 0;
+  for (const Layer& l : task.layers) largest = std::max(largest, static_cast<double>(l.output_elements));
+  const auto batch = static_cast<double>(task.batch_size);
+  return {analytic.weights_mib + analytic.gradients_mib + analytic.optimizer_mib, batch,
+          largest * bytes_per_value(task) * batch / kMib};
 }
 
 void FeatureScaler::fit(const ml::FeatureMatrix& x) {

@@ -24,16 +24,21 @@ inline constexpr std::size_t kTokenDim = static_cast<std::size_t>(kLayerKindCoun
 // equal chunks when the model has more layers. Row-major [tokens x kTokenDim]; at least one token.
 std::vector<float> layer_tokens(const Task& task, std::size_t max_tokens);
 
+// Per token, the output MiB of one sample for each canonical kind among the layers it pools (the
+// chunks of layer_tokens; precision sets bytes per value). Row-major [tokens x kLayerKindCount].
+// The retention head weighs these: which outputs stay alive for backward.
+std::vector<float> token_kind_mib(const Task& task, std::size_t max_tokens);
+
 // Rows that share this key share the layer sequence (the same model at other batch sizes).
 std::string sequence_key(const Task& task);
 
 // What the structured head scales (docs/memory.md): memory that does not grow with the batch
-// (weights, gradients, optimizer state: analytic.hpp), every layer's output for the whole batch,
-// and the analytic estimate of the outputs saved for backward.
+// (weights, gradients, optimizer state: analytic.hpp), the batch size that multiplies the retained
+// outputs, and the largest single layer output for the whole batch (a transient of backward).
 struct RowPhysics {
   double static_mib = 0;
-  double activations_mib = 0;        // sum of layer output elements x bytes per value x batch size
-  double saved_activations_mib = 0;  // analytic.hpp's activations_mib
+  double batch_size = 0;
+  double largest_output_mib = 0;  // max layer output elements x bytes per value x batch size
 };
 RowPhysics row_physics(const Task& task);
 

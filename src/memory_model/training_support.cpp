@@ -1,6 +1,7 @@
 // Helpers shared by the predictors' fit/save/load (predictors.hpp).
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <set>
 
 #include <fmt/format.h>
@@ -8,13 +9,44 @@
 #include "gpuopt/error.hpp"
 #include "gpuopt/memory/evaluation.hpp"
 #include "predictors.hpp"
+#include "seq_tokens.hpp"
 
 namespace gpuopt::memory {
 
+namespace {
+
+bool has_peak(const Task& t) { return t.peak_mem_mib && *t.peak_mem_mib > 0; }
+
+// The models (source, model, input shape) whose measured peak does not grow with the batch size.
+std::set<std::string> flat_memory_models(std::span<const Task> tasks) {
+  struct Range {
+    double min_batch = INFINITY, max_batch = 0, min_peak = INFINITY, max_peak = 0;
+  };
+  std::map<std::string, Range> ranges;
+  for (const Task& t : tasks) {
+    if (!has_peak(t)) continue;
+    Range& r = ranges[sequence_key(t)];
+    const auto batch = static_cast<double>(t.batch_size);
+    r.min_batch = std::min(r.min_batch, batch);
+    r.max_batch = std::max(r.max_batch, batch);
+    r.min_peak = std::min(r.min_peak, *t.peak_mem_mib);
+    r.max_peak = std::max(r.max_peak, *t.peak_mem_mib);
+  }
+  std::set<std::string> flat;
+  for (const auto& [key, r] : ranges) {
+    if (r.max_batch >= kFlatBatchRatio * r.min_batch && r.max_peak <= kFlatPeakRatio * r.min_peak)
+      flat.insert(key);
+  }
+  return flat;
+}
+
+}  // namespace
+
 std::vector<std::size_t> measured_rows(std::span<const Task> tasks) {
+  const std::set<std::string> flat = flat_memory_models(tasks);
   std::vector<std::size_t> rows;
   for (std::size_t i = 0; i < tasks.size(); ++i) {
-    if (tasks[i].peak_mem_mib && *tasks[i].peak_mem_mib > 0) rows.push_back(i);
+    if (has_peak(tasks[i]) && !flat.contains(sequence_key(tasks[i]))) rows.push_back(i);
   }
   if (rows.size() < 10) {
     throw UsageError(
