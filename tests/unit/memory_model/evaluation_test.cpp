@@ -78,6 +78,21 @@ TEST(ConformalMargin, TakesTheFiniteSampleQuantile) {
   EXPECT_EQ(conformal_log_margin(std::vector<double>{}, std::vector<double>{}, 0.95), 0);
 }
 
+TEST(Scores, PredictionsAreScoredCappedAtTheCardsMemory) {
+  std::vector<Task> tasks = test::synthetic_tasks(2, 1);
+  std::vector<MemoryPrediction> predictions;
+  for (Task& t : tasks) {
+    t.peak_mem_mib = std::floor(*t.peak_mem_mib);
+    t.gpu_mem_mib = static_cast<std::int64_t>(*t.peak_mem_mib);  // the measured peak filled the card
+    predictions.push_back({*t.peak_mem_mib * 10, *t.peak_mem_mib * 20});
+  }
+  const ModelScores s = score_predictions("m", tasks, predictions, RowSelection{});
+  EXPECT_LT(s.scores.mape, 1e-6);
+  EXPECT_DOUBLE_EQ(s.bound.coverage, 1.0);
+  tasks[0].gpu_mem_mib.reset();  // unknown card: scored as predicted
+  EXPECT_GT(score_predictions("m", tasks, predictions, RowSelection{}).scores.mape, 0.5);
+}
+
 TEST(Scores, JsonHasExactlyTheIssueKeys) {
   const std::vector<Task> tasks = test::synthetic_tasks(2, 1);
   std::vector<MemoryPrediction> predictions;

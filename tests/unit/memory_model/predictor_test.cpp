@@ -7,6 +7,8 @@
 #include <vector>
 
 #include "gpuopt/error.hpp"
+#include "predictors.hpp"
+#include "seq_tokens.hpp"
 #include "synthetic_tasks.hpp"
 
 namespace gpuopt::memory {
@@ -53,6 +55,43 @@ TEST(MemoryRegistry, LoadRejectsOtherDomainsAndUnknownModels) {
 TEST(MemoryRegistry, TooFewRowsIsAUsageError) {
   const std::vector<Task> tasks = test::synthetic_tasks(1, 1);  // 5 rows
   EXPECT_THROW(make_predictor("tree:dt")->fit(tasks, quick_options()), UsageError);
+}
+
+TEST(MeasuredRows, LeavesOutModelsWhosePeakDoesNotGrowWithTheBatch) {
+  std::vector<Task> tasks = test::synthetic_tasks(3, 4);  // 5 batch sizes from 8 to 128 per model
+  const std::size_t all = measured_rows(tasks).size();
+  ASSERT_EQ(all, tasks.size());
+  int flattened = 0;
+  for (Task& t : tasks) {
+    if (t.model == tasks.front().model) {
+      t.peak_mem_mib = 2000.0 + static_cast<double>(t.batch_size % 3);  // flat within 5 %
+      ++flattened;
+    }
+  }
+  ASSERT_GT(flattened, 1);
+  EXPECT_EQ(measured_rows(tasks).size(), all - static_cast<std::size_t>(flattened));
+}
+
+TEST(TokenKindMib, SplitsEveryOutputByTokenAndKind) {
+  Task t = test::synthetic_task(1, 2, 8);
+  for (int i = 0; i < 300; ++i) t.layers.push_back({"Identity", 1024, 0});  // forces chunking
+  const std::size_t max_tokens = 128;
+  const std::vector<float> mib = token_kind_mib(t, max_tokens);
+  const auto kinds = static_cast<std::size_t>(kLayerKindCount);
+  ASSERT_EQ(mib.size() % kinds, 0U);
+  EXPECT_EQ(mib.size() / kinds, layer_tokens(t, max_tokens).size() / kTokenDim);
+  double total = 0, identity = 0;
+  for (std::size_t i = 0; i < mib.size(); ++i) {
+    total += mib[i];
+    if (i % kinds == static_cast<std::size_t>(LayerKind::identity)) identity += mib[i];
+  }
+  double elements = 0;
+  for (const Layer& l : t.layers) elements += static_cast<double>(l.output_elements);
+  EXPECT_NEAR(total, elements * 4 / (1024.0 * 1024.0), 1e-3);
+  EXPECT_NEAR(identity, 300 * 1024 * 4 / (1024.0 * 1024.0), 1e-4);
+  t.precision = "bf16";  // two bytes per value
+  const std::vector<float> half = token_kind_mib(t, max_tokens);
+  EXPECT_NEAR(half[0] * 2, mib[0], 1e-6);
 }
 
 class EveryPredictor : public ::testing::TestWithParam<std::string> {};
