@@ -127,8 +127,7 @@ void AnomalyDetector::check(const WindowRef& w, EpochMs time_ms, std::vector<Ano
   const RuleCheck clock = check_clock_drop(w, sps);
   // Busy GPUs change power phase for tens of seconds (prefill/decode, data loading): a throttle
   // must last longer than that.
-  static const int hold = std::getenv("GPUOPT_CD_HOLD") ? std::atoi(std::getenv("GPUOPT_CD_HOLD")) : 30;  // EXPLORE
-  if (update(kClockDrop, clock.holds, hold)) emit("anomaly.clock_drop", clock);
+  if (update(kClockDrop, clock.holds, 30)) emit("anomaly.clock_drop", clock);
   const RuleCheck stuck = check_stuck_util(w, sps);
   if (update(kStuck, stuck.holds, 1)) emit("anomaly.stuck_util", stuck);
   const RuleCheck memory = check_memory_growth(w, sps, mem_total_mib_);

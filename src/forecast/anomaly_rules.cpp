@@ -3,10 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
-#include <cstdio>
-#include <cstdlib>
 #include <vector>
-#include <array>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -16,7 +13,8 @@ namespace {
 
 constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
 
-// The "before" level is the minute ending 30 s ago; the "now" level the last 10 s.
+// Collapse: the "before" level is the mean over the minute ending 30 s ago, "now" the last 10 s.
+// (The clock-drop rule uses medians over its own windows, see check_clock_drop.)
 constexpr std::size_t kBaselineFromS = 90;
 constexpr std::size_t kBaselineToS = 30;
 constexpr std::size_t kRecentS = 10;
@@ -50,7 +48,7 @@ float range_mean(const WindowRef& w, Channel c, std::size_t from_back, std::size
   return n == 0 ? kNaN : static_cast<float>(sum / static_cast<double>(n));
 }
 
-float range_quantile(const WindowRef& w, Channel c, std::size_t from_back, std::size_t to_back, double q) {
+float range_median(const WindowRef& w, Channel c, std::size_t from_back, std::size_t to_back) {
   if (w.end + 1 < from_back) return kNaN;
   const auto& x = w.history.values[index_of(c)];
   std::vector<float> v;
@@ -59,13 +57,9 @@ float range_quantile(const WindowRef& w, Channel c, std::size_t from_back, std::
     if (!std::isnan(x[k])) v.push_back(x[k]);
   }
   if (v.empty()) return kNaN;
-  const auto at = v.begin() + static_cast<std::ptrdiff_t>(q * static_cast<double>(v.size() - 1));
-  std::nth_element(v.begin(), at, v.end());
-  return *at;
-}
-
-float range_median(const WindowRef& w, Channel c, std::size_t from_back, std::size_t to_back) {
-  return range_quantile(w, c, from_back, to_back, 0.5);
+  const auto mid = v.begin() + static_cast<std::ptrdiff_t>((v.size() - 1) / 2);
+  std::nth_element(v.begin(), mid, v.end());
+  return *mid;
 }
 
 RuleCheck check_collapse(const WindowRef& w, std::size_t sps) {
@@ -89,10 +83,19 @@ RuleCheck check_collapse(const WindowRef& w, std::size_t sps) {
 }
 
 RuleCheck check_clock_drop(const WindowRef& w, std::size_t sps) {
-  const Levels util = levels(w, Channel::gpu_util, sps);
+  // Busy-GPU power is spiky (iteration ripple, checkpoint and data-loading bursts): medians, not
+  // means. The baseline ends 60 s back so that it still predates a throttle when the 20 s "now"
+  // window plus the 30 s hold (anomaly.cpp) have passed.
+  constexpr std::size_t kBeforeFromS = 120;
+  constexpr std::size_t kBeforeToS = 60;
+  constexpr std::size_t kNowS = 20;
+  const auto median_levels = [&](Channel c) {
+    return Levels{range_median(w, c, kBeforeFromS * sps, kBeforeToS * sps), range_median(w, c, kNowS * sps, 0)};
+  };
+  const Levels util = median_levels(Channel::gpu_util);
   if (std::isnan(util.before) || std::isnan(util.now)) return {};
   if (util.before < kActiveUtilPct || util.now < 0.85F * util.before) return {};
-  const Levels clock = levels(w, Channel::sm_clock, sps);
+  const Levels clock = median_levels(Channel::sm_clock);
   if (!std::isnan(clock.before) && !std::isnan(clock.now)) {
     if (clock.now > 0.8F * clock.before) return {};
     return {
@@ -101,30 +104,9 @@ RuleCheck check_clock_drop(const WindowRef& w, std::size_t sps) {
                     clock.before, clock.now, util.now),
         details(Channel::sm_clock, clock)};
   }
-  // EXPLORE
-  static const std::array<float, 7> P = [] {
-    std::array<float, 7> p{0, 90, 30, 10, 0.75F, 0.85F, 0};
-    if (const char* e = std::getenv("GPUOPT_CD")) {
-      std::sscanf(e, "%f,%f,%f,%f,%f,%f,%f", &p[0], &p[1], &p[2], &p[3], &p[4], &p[5], &p[6]);
-    }
-    return p;
-  }();
-  const bool med = P[0] > 0;
-  const auto stat = [&](Channel c, std::size_t a, std::size_t b) {
-    return med ? range_median(w, c, a * sps, b * sps) : range_mean(w, c, a * sps, b * sps);
-  };
-  const auto B0 = static_cast<std::size_t>(P[1]), B1 = static_cast<std::size_t>(P[2]),
-             N = static_cast<std::size_t>(P[3]);
-  const Levels util2{stat(Channel::gpu_util, B0, B1), stat(Channel::gpu_util, N, 0)};
-  if (std::isnan(util2.before) || std::isnan(util2.now)) return {};
-  if (util2.before < kActiveUtilPct || util2.now < P[5] * util2.before) return {};
   // Without clock readings a throttled busy GPU shows as power falling while utilization holds.
-  const Levels power{stat(Channel::power, B0, B1), stat(Channel::power, N, 0)};
-  if (std::isnan(power.before) || std::isnan(power.now) || power.now > P[4] * power.before) return {};
-  if (P[6] > 0) {
-    const float hi = range_quantile(w, Channel::power, N * sps, 0, 0.9);
-    if (hi > P[6] * power.before) return {};
-  }
+  const Levels power = median_levels(Channel::power);
+  if (std::isnan(power.before) || std::isnan(power.now) || power.now > 0.75F * power.before) return {};
   return {
       true,
       fmt::format("power dropped from {:.0f} W to {:.0f} W at {:.0f} % utilization (thermal-like clock drop)",

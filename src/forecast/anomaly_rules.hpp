@@ -26,8 +26,7 @@ RuleCheck check_memory_growth(const WindowRef& w, std::size_t sps, std::optional
 // or holds no value there.
 float range_mean(const WindowRef& w, Channel c, std::size_t from_back, std::size_t to_back);
 
-// The q-quantile (0..1, nearest rank below) of the same range, NaN as range_mean; and its median.
-float range_quantile(const WindowRef& w, Channel c, std::size_t from_back, std::size_t to_back, double q);
+// Median (the lower one for an even count) of the same range, NaN as for range_mean.
 float range_median(const WindowRef& w, Channel c, std::size_t from_back, std::size_t to_back);
 
 }  // namespace gpuopt::forecast

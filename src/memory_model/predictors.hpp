@@ -21,12 +21,13 @@ std::unique_ptr<MemoryPredictor> make_tree_predictor(std::string_view tree_name)
 std::unique_ptr<MemoryPredictor> make_seq_predictor(std::string_view seq_name);
 
 // Indices of the rows with a measured peak (> 0) that training may use; throws UsageError when
-// there are fewer than 10. Leaves out the rows of a model (source, model, input shape) whose
-// measured peak stays within kFlatPeakRatio while its batch size grows kFlatBatchRatio-fold or
-// more: a contaminated measurement (the data README's "noisy" rule, which the flags do not always
-// catch) that would teach a model that bigger batches cost nothing.
-inline constexpr double kFlatPeakRatio = 1.05;
+// there are fewer than 10. Leaves out the rows of a model (source, model, input shape) measured at
+// batch sizes kFlatBatchRatio or more apart whose peak grows by less than kFlatSlopeShare of its
+// layer outputs per added sample (the data README puts real slopes at 0.4-1.1x): a contaminated
+// measurement (the README's "noisy" rule, which the flags do not always catch) that would teach a
+// model that bigger batches cost nothing.
 inline constexpr double kFlatBatchRatio = 4.0;
+inline constexpr double kFlatSlopeShare = 0.1;
 std::vector<std::size_t> measured_rows(std::span<const Task> tasks);
 
 // True for the rows of the validation split: about `fraction` of the groups (split_groups) of each

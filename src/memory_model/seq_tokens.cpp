@@ -84,6 +84,12 @@ std::vector<float> token_kind_mib(const Task& task, std::size_t max_tokens) {
   return out;
 }
 
+double output_mib_per_sample(const Task& task) {
+  double elements = 0;
+  for (const Layer& l : task.layers) elements += static_cast<double>(l.output_elements);
+  return elements * bytes_per_value(task) / kMib;
+}
+
 std::string sequence_key(const Task& task) {
   double elements = 0;
   for (const Layer& l : task.layers) elements += static_cast<double>(l.output_elements);

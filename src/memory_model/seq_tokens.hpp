@@ -29,6 +29,9 @@ std::vector<float> layer_tokens(const Task& task, std::size_t max_tokens);
 // The retention head weighs these: which outputs stay alive for backward.
 std::vector<float> token_kind_mib(const Task& task, std::size_t max_tokens);
 
+// The sum of every layer's output for one sample, in MiB (precision sets bytes per value).
+double output_mib_per_sample(const Task& task);
+
 // Rows that share this key share the layer sequence (the same model at other batch sizes).
 std::string sequence_key(const Task& task);
 

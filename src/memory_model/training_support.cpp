@@ -19,23 +19,24 @@ bool has_peak(const Task& t) { return t.peak_mem_mib && *t.peak_mem_mib > 0; }
 
 // The models (source, model, input shape) whose measured peak does not grow with the batch size.
 std::set<std::string> flat_memory_models(std::span<const Task> tasks) {
-  struct Range {
-    double min_batch = INFINITY, max_batch = 0, min_peak = INFINITY, max_peak = 0;
+  struct Extremes {
+    const Task* smallest = nullptr;  // the rows of the smallest and largest batch
+    const Task* largest = nullptr;
   };
-  std::map<std::string, Range> ranges;
+  std::map<std::string, Extremes> models;
   for (const Task& t : tasks) {
     if (!has_peak(t)) continue;
-    Range& r = ranges[sequence_key(t)];
-    const auto batch = static_cast<double>(t.batch_size);
-    r.min_batch = std::min(r.min_batch, batch);
-    r.max_batch = std::max(r.max_batch, batch);
-    r.min_peak = std::min(r.min_peak, *t.peak_mem_mib);
-    r.max_peak = std::max(r.max_peak, *t.peak_mem_mib);
+    Extremes& e = models[sequence_key(t)];
+    if (!e.smallest || t.batch_size < e.smallest->batch_size) e.smallest = &t;
+    if (!e.largest || t.batch_size > e.largest->batch_size) e.largest = &t;
   }
   std::set<std::string> flat;
-  for (const auto& [key, r] : ranges) {
-    if (r.max_batch >= kFlatBatchRatio * r.min_batch && r.max_peak <= kFlatPeakRatio * r.min_peak)
-      flat.insert(key);
+  for (const auto& [key, e] : models) {
+    const auto small = static_cast<double>(e.smallest->batch_size);
+    const auto large = static_cast<double>(e.largest->batch_size);
+    if (large < kFlatBatchRatio * small) continue;
+    const double slope_mib = (*e.largest->peak_mem_mib - *e.smallest->peak_mem_mib) / (large - small);
+    if (slope_mib < kFlatSlopeShare * output_mib_per_sample(*e.smallest)) flat.insert(key);
   }
   return flat;
 }
@@ -50,7 +51,9 @@ std::vector<std::size_t> measured_rows(std::span<const Task> tasks) {
   }
   if (rows.size() < 10) {
     throw UsageError(
-        fmt::format("training needs at least 10 rows with a measured peak (got {})", rows.size()));
+        fmt::format("training needs at least 10 rows with a measured peak (got {}{})", rows.size(),
+                    flat.empty() ? "" : fmt::format("; left out the rows of {} models whose peak does not grow "
+                                                    "with the batch size", flat.size())));
   }
   return rows;
 }
