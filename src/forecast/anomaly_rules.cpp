@@ -90,7 +90,8 @@ RuleCheck check_clock_drop(const WindowRef& w, std::size_t sps) {
   constexpr std::size_t kBeforeToS = 60;
   constexpr std::size_t kNowS = 20;
   const auto median_levels = [&](Channel c) {
-    return Levels{range_median(w, c, kBeforeFromS * sps, kBeforeToS * sps), range_median(w, c, kNowS * sps, 0)};
+    return Levels{range_median(w, c, kBeforeFromS * sps, kBeforeToS * sps),
+                  range_median(w, c, kNowS * sps, 0)};
   };
   const Levels util = median_levels(Channel::gpu_util);
   if (std::isnan(util.before) || std::isnan(util.now)) return {};

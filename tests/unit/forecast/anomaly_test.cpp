@@ -7,6 +7,7 @@
 
 #include <random>
 
+#include "forecast/anomaly_rules.hpp"
 #include "forecast_test_util.hpp"
 #include "gpuopt/forecast/anomaly_eval.hpp"
 
@@ -72,6 +73,73 @@ TEST(AnomalyRules, PowerDropAtFullUtilizationIsAClockDrop) {
   const auto found = kinds(s);
   EXPECT_EQ(std::count(found.begin(), found.end(), "anomaly.clock_drop"), 1)
       << ::testing::PrintToString(found);
+}
+
+// Busy load with short bursts (a 2 s spike to 2.5x every 15 s, e.g. data loading): the mean of a
+// short window swings with each burst, the median does not.
+Segment bursty(std::size_t seconds, const std::function<float(Channel, std::size_t, float)>& edit = {}) {
+  return busy(seconds, [&](Channel c, std::size_t k, float v) {
+    if (c == Channel::power) v = (k / kSps) % 15 < 2 ? 750.0F : 300.0F;
+    return edit ? edit(c, k, v) : v;
+  });
+}
+
+std::size_t count(const std::vector<std::string>& found, const std::string& kind) {
+  return static_cast<std::size_t>(std::count(found.begin(), found.end(), kind));
+}
+
+TEST(AnomalyRules, RangeMedianIgnoresSpikesAndGaps) {
+  const Segment s = test::make_segment(100, [](Channel c, std::size_t k) {
+    if (c != Channel::power) return kNaN;
+    if (k % 10 == 3) return kNaN;
+    return k % 10 == 0 ? 1000.0F : 100.0F + static_cast<float>(k % 2);
+  });
+  const History h = test::history(s);
+  const WindowRef w{h, 99};
+  const float median = range_median(w, Channel::power, 50, 0);  // 5 spikes among 45 values
+  EXPECT_GE(median, 100.0F);
+  EXPECT_LE(median, 101.0F);
+  EXPECT_GT(range_mean(w, Channel::power, 50, 0), 190.0F);
+  EXPECT_TRUE(std::isnan(range_median(w, Channel::gpu_util, 50, 0)));  // no readings
+  EXPECT_TRUE(std::isnan(range_median(w, Channel::power, 101, 0)));    // history too short
+}
+
+// The injected clock drop (power x 0.7 for 120 s, utilization unchanged) on bursty power: the
+// mean-based rule missed it (a burst in the 10 s window lifts "now" above 75 % of "before").
+TEST(AnomalyRules, ThirtyPercentPowerDropOnBurstyLoadIsAClockDrop) {
+  const Segment s = bursty(600, [](Channel c, std::size_t k, float v) {
+    return c == Channel::power && in(k, 300, 420) ? 0.7F * v : v;
+  });
+  EXPECT_EQ(count(kinds(s), "anomaly.clock_drop"), 1U) << ::testing::PrintToString(kinds(s));
+  EXPECT_TRUE(kinds(bursty(600)).empty()) << ::testing::PrintToString(kinds(bursty(600)));
+}
+
+TEST(AnomalyRules, ClockDropFiresWhileTheThrottleLasts) {
+  const Segment s = busy(600, [](Channel c, std::size_t k, float v) {
+    return c == Channel::power && in(k, 300, 420) ? 0.7F * v : v;
+  });
+  const auto model = make_forecaster("persistence", ForecastSpec{});
+  const auto events = detect_anomalies(*model, Trace{"t.csv", {{DeviceInfo{}, {s}}}});
+  ASSERT_EQ(events.size(), 1U);
+  EXPECT_EQ(events[0].anomaly.kind, "anomaly.clock_drop");
+  // 20 s "now" window, then held for 30 s: about 50 s in, well before the throttle ends.
+  EXPECT_GE(events[0].step, 335 * kSps);
+  EXPECT_LT(events[0].step, 380 * kSps);
+}
+
+TEST(AnomalyRules, ShortPowerDipOrFallingUtilizationIsNoClockDrop) {
+  // A 25 s dip at full utilization: a workload phase, not a throttle.
+  const Segment dip = busy(600, [](Channel c, std::size_t k, float v) {
+    return c == Channel::power && in(k, 300, 325) ? 0.6F * v : v;
+  });
+  EXPECT_EQ(count(kinds(dip), "anomaly.clock_drop"), 0U) << ::testing::PrintToString(kinds(dip));
+  // Power and utilization down together: the GPU is doing less, not running slower.
+  const Segment less = busy(600, [](Channel c, std::size_t k, float v) {
+    if (!in(k, 300, 420)) return v;
+    if (c == Channel::power) return 0.7F * v;
+    return c == Channel::gpu_util ? 70.0F : v;
+  });
+  EXPECT_EQ(count(kinds(less), "anomaly.clock_drop"), 0U) << ::testing::PrintToString(kinds(less));
 }
 
 TEST(AnomalyRules, FrozenMidRangeUtilizationIsStuck) {
