@@ -29,9 +29,6 @@ constexpr double kWeightDecay = 1e-3;
 constexpr double kGradClip = 1.0;
 constexpr double kQuantile = 0.9;  // of the bound head; the conformal margin then reaches the target
 constexpr double kQuantileWeight = 0.5;
-constexpr double kRefitShare = 0.25;  // of the best epoch count: the refit on every row
-constexpr int kMinRefitEpochs = 2;
-constexpr double kRefitLearningRateFactor = 0.3;
 constexpr double kHuberBeta = 0.25;  // log error where the loss turns linear (~28 %)
 constexpr double kDefaultGpuMemMib = 40960;
 constexpr const char* kTorchSection = "torch";
@@ -225,11 +222,6 @@ class SeqPredictor final : public MemoryPredictor {
     summary_["sources"] = task_sources(train_rows);
     if (options.init) summary_["fine_tune"] = fine_tune_record(options, kFineTuneLearningRate);
     calibrate_bound(val, options.bound_coverage);
-    // The validation families have done their work (when to stop, the bound's margin): a short
-    // refit on every row lets the model learn from them too.
-    if (!val_rows.empty() && !(options.stop && options.stop->load())) {
-      refit(prepare(rows, scaler_), options);
-    }
   }
 
   std::vector<MemoryPrediction> predict(std::span<const Task> tasks) const override {
@@ -350,25 +342,6 @@ class SeqPredictor final : public MemoryPredictor {
       ++steps;
     }
     return loss_sum / static_cast<double>(std::max<std::size_t>(steps, 1));
-  }
-
-  // kRefitShare of the best epoch count more on every row (training + validation), at a lower
-  // learning rate so the model stays near the early-stopped one.
-  void refit(const SeqData& all, const TrainOptions& options) {
-    const int best_epoch = summary_.value("best_epoch", 0);
-    const int epochs = std::max(kMinRefitEpochs, static_cast<int>(std::lround(kRefitShare * best_epoch)));
-    const double base = options.init ? kFineTuneLearningRate : kLearningRate;
-    torch::optim::Adam optimizer(
-        trainable_parameters(options.freeze),
-        torch::optim::AdamOptions(base * kRefitLearningRateFactor).weight_decay(kWeightDecay));
-    std::mt19937_64 rng(options.seed + 1);
-    for (int epoch = 0; epoch < epochs; ++epoch) {
-      if (options.stop && options.stop->load()) break;
-      train_one_epoch(all, optimizer, rng, options.freeze);
-    }
-    net_->eval();
-    summary_["refit_epochs"] = epochs;
-    summary_["refit_rows"] = all.log_target.size(0);
   }
 
   struct Validation {
