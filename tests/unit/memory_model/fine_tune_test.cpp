@@ -42,8 +42,14 @@ const ml::ModelFile& pretrained() {
   return file;
 }
 
-// The other families (a larger share of their outputs kept for backward), to fine-tune on.
-std::vector<Task> new_families() { return families(6, 5, 2, "finetune"); }
+// The other families (a larger share of their outputs kept for backward), measured where every
+// run takes 30 % more memory (another framework's allocator, say), to fine-tune on: the pretrained
+// model cannot know that, so fine-tuning has something to learn.
+std::vector<Task> new_families() {
+  std::vector<Task> tasks = families(6, 5, 2, "finetune");
+  for (Task& t : tasks) t.peak_mem_mib = *t.peak_mem_mib * 1.3;
+  return tasks;
+}
 
 TrainOptions fine_tune_options(FreezePolicy freeze, int epochs) {
   TrainOptions o;
