@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -34,7 +35,20 @@ class SignalStop : public ::testing::Test {
 
   std::string db() const { return (dir_ / "t.db").string(); }
 
-  // Starts gpuopt with `args`, waits `run_for`, sends `signal` and returns the exit status.
+  // True once process `pid` has a handler for `signal` (SigCgt of /proc/PID/status).
+  static bool catches(pid_t pid, int signal) {
+    std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+    std::string line;
+    while (std::getline(status, line)) {
+      if (line.rfind("SigCgt:", 0) != 0) continue;
+      const unsigned long long mask = std::stoull(line.substr(7), nullptr, 16);
+      return ((mask >> (signal - 1)) & 1ULL) != 0;
+    }
+    return false;
+  }
+
+  // Starts gpuopt with `args`, waits until it handles `signal` and then `run_for`, sends `signal`
+  // and returns the exit status.
   int run_and_signal(std::vector<std::string> args, std::chrono::milliseconds run_for, int signal) {
     args.insert(args.begin(), GPUOPT_BIN);
     std::vector<char*> argv;
@@ -50,6 +64,12 @@ class SignalStop : public ::testing::Test {
     const int rc = posix_spawn(&pid, GPUOPT_BIN, &actions, nullptr, argv.data(), environ);
     posix_spawn_file_actions_destroy(&actions);
     if (rc != 0) return -1;
+    // Loading the binary's libraries (libtorch) can take longer than run_for on a loaded machine:
+    // start the clock once the process catches the signal.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (!catches(pid, signal) && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
     std::this_thread::sleep_for(run_for);
     kill(pid, signal);
     int status = 0;
