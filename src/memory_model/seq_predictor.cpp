@@ -9,6 +9,7 @@
 
 #include "bound_calibration.hpp"
 #include "fine_tune.hpp"
+#include "length_batches.hpp"
 #include "gpuopt/error.hpp"
 #include "gpuopt/memory/features.hpp"
 #include "predictors.hpp"
@@ -144,12 +145,21 @@ Losses losses(const LogPeak& out, const SeqData& d, const Batch& b) {
   return {total, point + oom};
 }
 
+std::vector<std::int64_t> token_counts(const SeqData& d) {
+  std::vector<std::int64_t> out;
+  for (const torch::Tensor& t : d.tokens) out.push_back(t.size(0));
+  return out;
+}
+
 // Predicted log peak and log bound of every row, in row order.
 std::pair<torch::Tensor, torch::Tensor> infer(SeqMemoryNet& net, const SeqData& d) {
   const auto rows = d.log_target.size(0);
   torch::Tensor peak = torch::zeros({rows}), upper = torch::zeros({rows});
+  // By token count, so each batch pads little (outputs do not depend on the batch: seq_encoder.hpp).
   std::vector<std::size_t> models(d.tokens.size());
   std::iota(models.begin(), models.end(), 0);
+  std::stable_sort(models.begin(), models.end(),
+                   [&](std::size_t a, std::size_t b) { return d.tokens[a].size(0) < d.tokens[b].size(0); });
   for (std::size_t start = 0; start < models.size(); start += kModelsPerInference) {
     const std::size_t end = std::min(models.size(), start + kModelsPerInference);
     const Batch b = assemble(d, std::span(models).subspan(start, end - start));
@@ -321,18 +331,16 @@ class SeqPredictor final : public MemoryPredictor {
                                        std::span(bound.data_ptr<double>(), bound.numel()), coverage);
   }
 
-  // One pass over the models of `d` in shuffled steps of kModelsPerStep; the mean training loss.
+  // One pass over the models of `d` in steps of kModelsPerStep models of similar length (less
+  // padding for the GRU to run over), in shuffled order; the mean training loss.
   double train_one_epoch(const SeqData& d, torch::optim::Optimizer& optimizer, std::mt19937_64& rng,
                          FreezePolicy freeze) {
     set_training_mode(freeze);
-    std::vector<std::size_t> order(d.tokens.size());
-    std::iota(order.begin(), order.end(), 0);
-    std::shuffle(order.begin(), order.end(), rng);
+    const std::vector<std::vector<std::size_t>> steps_of_models = length_batches(token_counts(d), kModelsPerStep, rng);
     double loss_sum = 0;
     std::size_t steps = 0;
-    for (std::size_t start = 0; start < order.size(); start += kModelsPerStep) {
-      const std::size_t end = std::min(order.size(), start + kModelsPerStep);
-      const Batch b = assemble(d, std::span(order).subspan(start, end - start));
+    for (const std::vector<std::size_t>& models : steps_of_models) {
+      const Batch b = assemble(d, models);
       optimizer.zero_grad();
       const Losses l = losses(run(net_, d, b), d, b);
       l.total.backward();
