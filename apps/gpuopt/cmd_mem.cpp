@@ -60,7 +60,7 @@ void train(const TrainArgs& args, const GlobalOptions& global) {
   ml::save_model_file(args.out, predictor->save());
   fmt::print("{} {} on {} rows of {} file{} in {:.1f} s{}; wrote {}\n", init ? "fine-tuned" : "trained",
              args.model, rows.size(), args.data.size(), args.data.size() == 1 ? "" : "s", seconds,
-             last.val_mape > 0 ? fmt::format(" (validation MAPE {:.1f} %)", 100 * last.val_mape) : "",
+             last.best_val_mape > 0 ? fmt::format(" (validation MAPE {:.1f} %)", 100 * last.best_val_mape) : "",
              args.out);
 }
 

@@ -394,7 +394,7 @@ class SeqPredictor final : public MemoryPredictor {
         best_state = ml::module_to_bytes(*net_);
       }
       if (options.on_progress) {
-        options.on_progress(TrainProgress{epoch, epochs, train_loss, v.mape});
+        options.on_progress(TrainProgress{epoch, epochs, train_loss, v.mape, best_mape});
       }
     }
     if (!best_state.empty()) ml::module_from_bytes(*net_, best_state, name_);

@@ -35,7 +35,8 @@ struct TrainProgress {
   int epoch = 0;   // 1-based
   int epochs = 0;  // the maximum; early stopping may end before it
   double train_loss = 0;
-  double val_mape = 0;  // on the validation split, as a fraction
+  double val_mape = 0;       // this epoch's, on the validation split, as a fraction
+  double best_val_mape = 0;  // of the best epoch so far: the model fit() keeps
 };
 
 // Which parameters fine-tuning keeps fixed: none, or the sequence encoder (then only the head that

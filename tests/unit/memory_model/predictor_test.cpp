@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <string>
 #include <vector>
 
@@ -168,6 +170,24 @@ TEST(SeqPredictor, ReportsProgressAndHonoursTheStopFlag) {
   predictor->fit(tasks, o);
   EXPECT_EQ(epochs_seen, 2);
   EXPECT_EQ(predictor->predict(tasks).size(), tasks.size());  // the best model so far is kept
+}
+
+TEST(SeqPredictor, ReportsTheValidationMapeOfTheKeptEpoch) {
+  const std::vector<Task> tasks = training_set();
+  std::vector<double> epoch_mapes;
+  TrainProgress last;
+  TrainOptions o = quick_options();
+  o.epochs = 6;
+  o.on_progress = [&](const TrainProgress& p) {
+    epoch_mapes.push_back(p.val_mape);
+    last = p;
+  };
+  auto predictor = make_predictor("seq:bigru");
+  predictor->fit(tasks, o);
+  ASSERT_FALSE(epoch_mapes.empty());
+  // The kept (best-loss) epoch's MAPE, which the saved model's meta records too.
+  EXPECT_NE(std::find(epoch_mapes.begin(), epoch_mapes.end(), last.best_val_mape), epoch_mapes.end());
+  EXPECT_DOUBLE_EQ(last.best_val_mape, predictor->save().meta.at("training").at("val_mape").get<double>());
 }
 
 TEST(SeqPredictor, LoadRejectsATruncatedNetwork) {
