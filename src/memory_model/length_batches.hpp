@@ -14,7 +14,7 @@ namespace gpuopt::memory {
 // of `per_batch` (the last may be smaller), the batches in random order. Every index appears in
 // exactly one batch; the result depends only on the lengths and the state of `rng`.
 // Throws std::invalid_argument when per_batch is 0.
-std::vector<std::vector<std::size_t>> length_batches(std::span<const std::int64_t> lengths, std::size_t per_batch,
-                                                     std::mt19937_64& rng);
+std::vector<std::vector<std::size_t>> length_batches(std::span<const std::int64_t> lengths,
+                                                     std::size_t per_batch, std::mt19937_64& rng);
 
 }  // namespace gpuopt::memory

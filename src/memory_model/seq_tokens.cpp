@@ -134,7 +134,12 @@ void FeatureScaler::apply(ml::FeatureMatrix& x) const {
   for (std::size_t r = 0; r < x.rows; ++r) {
     for (std::size_t c = 0; c < x.cols; ++c) {
       float& v = x.values[r * x.cols + c];
-      v = std::isnan(v) ? 0.0f : (static_cast<float>(signed_log1p(v)) - mean_[c]) * scale_[c];
+      if (std::isnan(v)) {
+        v = 0.0f;
+        continue;
+      }
+      const float score = (static_cast<float>(signed_log1p(v)) - mean_[c]) * scale_[c];
+      v = std::clamp(score, -kMaxFeatureScore, kMaxFeatureScore);
     }
   }
 }

@@ -46,7 +46,10 @@ struct RowPhysics {
 RowPhysics row_physics(const Task& task);
 
 // Standardizes the task-level features, after a signed log1p (sizes span orders of magnitude), with
-// the training rows' mean and deviation; missing values (NaN) become 0, the mean.
+// the training rows' mean and deviation; missing values (NaN) become 0, the mean. Scores are
+// clamped to +-kMaxFeatureScore: a task far outside the training range (a feature nearly constant
+// there) is seen at the range's edge instead of saturating the head.
+inline constexpr float kMaxFeatureScore = 6.0f;
 class FeatureScaler {
  public:
   void fit(const ml::FeatureMatrix& x);

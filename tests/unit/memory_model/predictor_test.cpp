@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <string>
 #include <vector>
 
@@ -71,6 +72,19 @@ TEST(MeasuredRows, LeavesOutModelsWhosePeakDoesNotGrowWithTheBatch) {
   }
   ASSERT_GT(flattened, 1);
   EXPECT_EQ(measured_rows(tasks).size(), all - static_cast<std::size_t>(flattened));
+}
+
+TEST(FeatureScaler, StandardizesAndHoldsFarValuesAtTheEdge) {
+  // Column 0 spans a range; column 1 is nearly constant in training (a tiny deviation).
+  ml::FeatureMatrix train{4, 2, {10, 1000, 100, 1000.001f, 1000, 1000, 10000, 1000.001f}};
+  FeatureScaler scaler;
+  scaler.fit(train);
+  ml::FeatureMatrix x{2, 2, {100, 1e9f, NAN, 1}};
+  scaler.apply(x);
+  EXPECT_LT(std::abs(x.values[0]), 1.0f);           // inside the training range: a plain z-score
+  EXPECT_FLOAT_EQ(x.values[1], kMaxFeatureScore);   // far above a nearly constant column
+  EXPECT_FLOAT_EQ(x.values[2], 0.0f);               // missing: the mean
+  EXPECT_FLOAT_EQ(x.values[3], -kMaxFeatureScore);  // far below it
 }
 
 TEST(TokenKindMib, SplitsEveryOutputByTokenAndKind) {
