@@ -2,7 +2,7 @@
 # The memory predictor's transfer-learning curve of issue 5 in one run (see bench/README.md,
 # "Memory transfer learning"): seq:bigru-transformer pretrained on the generated MLP/CNN sets,
 # fine-tuned (nothing frozen / encoder frozen) vs trained from scratch on k = 0, 1, 2, 5, 10, all
-# timm families, scored on a fixed held-out set of timm families. About 10-15 minutes on 2 cores.
+# timm families, scored on a fixed held-out set of timm families. About 5 minutes on 2 cores.
 # Usage: bench/memory_transfer.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
