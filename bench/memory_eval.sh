@@ -2,7 +2,7 @@
 # The memory-prediction targets of issue 3 in one run (see bench/README.md, "Memory prediction"):
 # family-grouped 5-fold cross-validation of every model on the timm set, OOM classification on the
 # CNN set, `mem predict` latency of the shipped model, and the default model's training time.
-# Takes about 30-40 minutes on a shared 2-core machine.
+# Takes about 35 minutes on a shared 2-core machine.
 # Usage: bench/memory_eval.sh [MODEL...]   (default: every model)
 set -euo pipefail
 cd "$(dirname "$0")/.."
