@@ -58,10 +58,11 @@ void train(const TrainArgs& args, const GlobalOptions& global) {
   if (stop_flag()) throw Error("training interrupted; no model written");
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   ml::save_model_file(args.out, predictor->save());
-  fmt::print("{} {} on {} rows of {} file{} in {:.1f} s{}; wrote {}\n", init ? "fine-tuned" : "trained",
-             args.model, rows.size(), args.data.size(), args.data.size() == 1 ? "" : "s", seconds,
-             last.best_val_mape > 0 ? fmt::format(" (validation MAPE {:.1f} %)", 100 * last.best_val_mape) : "",
-             args.out);
+  fmt::print(
+      "{} {} on {} rows of {} file{} in {:.1f} s{}; wrote {}\n", init ? "fine-tuned" : "trained", args.model,
+      rows.size(), args.data.size(), args.data.size() == 1 ? "" : "s", seconds,
+      last.best_val_mape > 0 ? fmt::format(" (validation MAPE {:.1f} %)", 100 * last.best_val_mape) : "",
+      args.out);
 }
 
 }  // namespace

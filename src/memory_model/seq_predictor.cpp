@@ -9,9 +9,9 @@
 
 #include "bound_calibration.hpp"
 #include "fine_tune.hpp"
-#include "length_batches.hpp"
 #include "gpuopt/error.hpp"
 #include "gpuopt/memory/features.hpp"
+#include "length_batches.hpp"
 #include "predictors.hpp"
 #include "seq_network.hpp"
 #include "seq_tokens.hpp"
@@ -332,11 +332,12 @@ class SeqPredictor final : public MemoryPredictor {
   }
 
   // One pass over the models of `d` in steps of kModelsPerStep models of similar length (less
-  // padding for the GRU to run over), in shuffled order; the mean training loss.
+  // padding for the Transformer and the per-token heads), in shuffled order; the mean training loss.
   double train_one_epoch(const SeqData& d, torch::optim::Optimizer& optimizer, std::mt19937_64& rng,
                          FreezePolicy freeze) {
     set_training_mode(freeze);
-    const std::vector<std::vector<std::size_t>> steps_of_models = length_batches(token_counts(d), kModelsPerStep, rng);
+    const std::vector<std::vector<std::size_t>> steps_of_models =
+        length_batches(token_counts(d), kModelsPerStep, rng);
     double loss_sum = 0;
     std::size_t steps = 0;
     for (const std::vector<std::size_t>& models : steps_of_models) {
