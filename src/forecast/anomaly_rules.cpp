@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iterator>
 #include <limits>
+#include <span>
 #include <vector>
 
 #include <fmt/format.h>
@@ -29,6 +31,13 @@ Levels levels(const WindowRef& w, Channel c, std::size_t sps) {
   return {range_mean(w, c, kBaselineFromS * sps, kBaselineToS * sps), range_mean(w, c, kRecentS * sps, 0)};
 }
 
+// Steps (end - from_back, end - to_back] of one channel; empty when the history is shorter.
+std::span<const float> range_steps(const WindowRef& w, Channel c, std::size_t from_back,
+                                   std::size_t to_back) {
+  if (w.end + 1 < from_back || to_back >= from_back) return {};
+  return w.history.values[index_of(c)].subspan(w.end + 1 - from_back, from_back - to_back);
+}
+
 std::string details(Channel c, const Levels& l) {
   return nlohmann::json{{"channel", channel_info(c).name}, {"before", l.before}, {"now", l.now}}.dump();
 }
@@ -36,26 +45,21 @@ std::string details(Channel c, const Levels& l) {
 }  // namespace
 
 float range_mean(const WindowRef& w, Channel c, std::size_t from_back, std::size_t to_back) {
-  if (w.end + 1 < from_back) return kNaN;
-  const auto& x = w.history.values[index_of(c)];
   double sum = 0;
   std::size_t n = 0;
-  for (std::size_t k = w.end + 1 - from_back; k + to_back <= w.end; ++k) {
-    if (std::isnan(x[k])) continue;
-    sum += x[k];
+  for (const float x : range_steps(w, c, from_back, to_back)) {
+    if (std::isnan(x)) continue;
+    sum += x;
     ++n;
   }
   return n == 0 ? kNaN : static_cast<float>(sum / static_cast<double>(n));
 }
 
 float range_median(const WindowRef& w, Channel c, std::size_t from_back, std::size_t to_back) {
-  if (w.end + 1 < from_back) return kNaN;
-  const auto& x = w.history.values[index_of(c)];
+  const std::span<const float> steps = range_steps(w, c, from_back, to_back);
   std::vector<float> v;
-  v.reserve(from_back - to_back);
-  for (std::size_t k = w.end + 1 - from_back; k + to_back <= w.end; ++k) {
-    if (!std::isnan(x[k])) v.push_back(x[k]);
-  }
+  v.reserve(steps.size());
+  std::copy_if(steps.begin(), steps.end(), std::back_inserter(v), [](float x) { return !std::isnan(x); });
   if (v.empty()) return kNaN;
   const auto mid = v.begin() + static_cast<std::ptrdiff_t>((v.size() - 1) / 2);
   std::nth_element(v.begin(), mid, v.end());
