@@ -145,6 +145,7 @@ Losses losses(const LogPeak& out, const SeqData& d, const Batch& b) {
   return {total, point + oom};
 }
 
+// Per model of `d`, its number of tokens (what a padded batch is as long as).
 std::vector<std::int64_t> token_counts(const SeqData& d) {
   std::vector<std::int64_t> out;
   for (const torch::Tensor& t : d.tokens) out.push_back(t.size(0));
@@ -158,8 +159,9 @@ std::pair<torch::Tensor, torch::Tensor> infer(SeqMemoryNet& net, const SeqData& 
   // By token count, so each batch pads little (outputs do not depend on the batch: seq_encoder.hpp).
   std::vector<std::size_t> models(d.tokens.size());
   std::iota(models.begin(), models.end(), 0);
+  const std::vector<std::int64_t> lengths = token_counts(d);
   std::stable_sort(models.begin(), models.end(),
-                   [&](std::size_t a, std::size_t b) { return d.tokens[a].size(0) < d.tokens[b].size(0); });
+                   [&](std::size_t a, std::size_t b) { return lengths[a] < lengths[b]; });
   for (std::size_t start = 0; start < models.size(); start += kModelsPerInference) {
     const std::size_t end = std::min(models.size(), start + kModelsPerInference);
     const Batch b = assemble(d, std::span(models).subspan(start, end - start));
