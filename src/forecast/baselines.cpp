@@ -10,9 +10,8 @@ class Persistence final : public Forecaster {
  public:
   using Forecaster::Forecaster;
   std::string name() const override { return "persistence"; }
-  bool learns() const override { return false; }
   void fit(std::span<const WindowRef>, const TrainOptions&) override {}
-  void predict_raw(std::span<const WindowRef> windows, std::span<float> out) const override {
+  void predict(std::span<const WindowRef> windows, std::span<float> out) const override {
     for (std::size_t w = 0; w < windows.size(); ++w) {
       const ChannelValues last = last_values(windows[w], spec().window);
       for (std::size_t c = 0; c < kChannelCount; ++c) {
@@ -28,9 +27,8 @@ class MovingAverage final : public Forecaster {
  public:
   using Forecaster::Forecaster;
   std::string name() const override { return "moving-average"; }
-  bool learns() const override { return false; }
   void fit(std::span<const WindowRef>, const TrainOptions&) override {}
-  void predict_raw(std::span<const WindowRef> windows, std::span<float> out) const override {
+  void predict(std::span<const WindowRef> windows, std::span<float> out) const override {
     const std::size_t one_second = std::max<std::size_t>(1, std::chrono::milliseconds(1000) / spec().step);
     for (std::size_t w = 0; w < windows.size(); ++w) {
       for (std::size_t c = 0; c < kChannelCount; ++c) {

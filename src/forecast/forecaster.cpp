@@ -61,22 +61,6 @@ std::vector<std::chrono::milliseconds> parse_horizons(const std::string& text,
   return out;
 }
 
-void Forecaster::predict(std::span<const WindowRef> windows, std::span<float> out) const {
-  predict_raw(windows, out);
-  const std::vector<float>& damping = calibration_.damping;
-  if (damping.empty()) return;
-  const std::size_t horizons = spec_.horizons.size();
-  for (std::size_t w = 0; w < windows.size(); ++w) {
-    const ChannelValues last = last_values(windows[w], spec_.window);
-    for (std::size_t c = 0; c < kChannelCount; ++c) {
-      for (std::size_t h = 0; h < horizons; ++h) {
-        float& value = out[output_index(spec_, w, c, h)];
-        value = last[c] + damping[c * horizons + h] * (value - last[c]);
-      }
-    }
-  }
-}
-
 void Forecaster::save(ml::ModelFile& file) const {
   json horizons = json::array();
   for (const auto h : spec_.horizons) horizons.push_back(h.count());
@@ -91,7 +75,6 @@ void Forecaster::save(ml::ModelFile& file) const {
                          {"coarse_steps", spec_.window.coarse_steps},
                          {"coarse_factor", spec_.window.coarse_factor}};
   file.meta["calibration"] = {{"level", calibration_.level},
-                              {"damping", floats_to_json(calibration_.damping)},
                               {"half_width", floats_to_json(calibration_.half_width)}};
   save_state(file);
 }
@@ -101,20 +84,11 @@ void Forecaster::load(const ml::ModelFile& file, const std::string& name) {
     const json& cal = file.meta.at("calibration");
     calibration_.level = cal.at("level").get<double>();
     calibration_.half_width = floats_from_json(cal.at("half_width"));
-    calibration_.damping = floats_from_json(cal.value("damping", json::array()));
   } catch (const json::exception& e) {
     throw ParseError(name, 0, "calibration", e.what());
   }
   if (!calibration_.half_width.empty() && calibration_.half_width.size() != spec_.outputs()) {
     throw ParseError(name, 0, "calibration", "one half-width per channel and horizon expected");
-  }
-  if (!calibration_.damping.empty() && calibration_.damping.size() != spec_.outputs()) {
-    throw ParseError(name, 0, "calibration.damping", "one factor per channel and horizon expected");
-  }
-  for (const float d : calibration_.damping) {
-    if (!(d >= 0 && d <= 1)) {
-      throw ParseError(name, 0, "calibration.damping", fmt::format("factor {} is not in [0, 1]", d));
-    }
   }
   load_state(file, name);
 }

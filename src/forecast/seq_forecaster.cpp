@@ -123,7 +123,7 @@ class SeqForecaster final : public Forecaster {
     net_->eval();
   }
 
-  void predict_raw(std::span<const WindowRef> windows, std::span<float> out) const override {
+  void predict(std::span<const WindowRef> windows, std::span<float> out) const override {
     if (windows.empty()) return;
     const Batch b = encode(windows, spec());
     torch::Tensor pred;

@@ -2,9 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
-#include <limits>
 #include <random>
-#include <utility>
 
 #include "gpuopt/error.hpp"
 #include "models.hpp"
@@ -50,64 +48,28 @@ std::vector<WindowRef> select_windows(std::span<const Trace> traces, const Forec
   return out;
 }
 
-namespace {
-
-// The factor a in [0, 1] minimizing sum |a * predicted - observed| (changes from the last value):
-// the median of observed / predicted weighted by |predicted|, clamped. 1 when nothing moved.
-float damping_factor(std::vector<std::pair<float, float>>& changes) {
-  std::vector<std::pair<float, float>> ratios;  // (observed / predicted, |predicted|)
-  double total = 0;
-  for (const auto& [predicted, observed] : changes) {
-    if (predicted == 0) continue;
-    ratios.emplace_back(observed / predicted, std::abs(predicted));
-    total += std::abs(predicted);
-  }
-  if (ratios.empty()) return 1;
-  std::sort(ratios.begin(), ratios.end());
-  double below = 0;
-  for (const auto& [ratio, weight] : ratios) {
-    below += weight;
-    if (below >= total / 2) return std::clamp(ratio, 0.0F, 1.0F);
-  }
-  return 1;
-}
-
-}  // namespace
-
 void calibrate(Forecaster& model, std::span<const WindowRef> windows) {
   const ForecastSpec& spec = model.spec();
   const std::size_t horizons = spec.horizons.size();
-  Calibration cal = model.calibration();
-  cal.damping.clear();
-  model.set_calibration(cal);
   std::vector<float> pred(windows.size() * spec.outputs());
   model.predict(windows, pred);
-
-  // Changes from the last value and the scales, in window-scale units, per output.
-  std::vector<std::vector<std::pair<float, float>>> changes(spec.outputs());  // (predicted, observed)
+  std::vector<std::vector<float>> errors(spec.outputs());
   for (std::size_t w = 0; w < windows.size(); ++w) {
     const ChannelValues scales = window_scales(windows[w], spec.window);
-    const ChannelValues last = last_values(windows[w], spec.window);
     for (std::size_t c = 0; c < kChannelCount; ++c) {
       for (std::size_t h = 0; h < horizons; ++h) {
         const float truth = windows[w].history.values[c][windows[w].end + spec.horizon_steps(h)];
         const float p = pred[output_index(spec, w, c, h)];
-        if (std::isnan(truth) || std::isnan(p) || std::isnan(scales[c]) || std::isnan(last[c])) continue;
-        changes[c * horizons + h].emplace_back((p - last[c]) / scales[c], (truth - last[c]) / scales[c]);
+        if (std::isnan(truth) || std::isnan(p) || std::isnan(scales[c])) continue;
+        errors[c * horizons + h].push_back(std::abs(p - truth) / scales[c]);
       }
     }
   }
-  if (model.learns()) {
-    cal.damping.assign(spec.outputs(), 1.0F);
-    for (std::size_t i = 0; i < changes.size(); ++i) cal.damping[i] = damping_factor(changes[i]);
-  }
+  Calibration cal = model.calibration();
   cal.half_width.assign(spec.outputs(), std::numeric_limits<float>::quiet_NaN());
-  for (std::size_t i = 0; i < changes.size(); ++i) {
-    if (changes[i].empty()) continue;
-    const float a = cal.damping.empty() ? 1.0F : cal.damping[i];
-    std::vector<float> e;
-    e.reserve(changes[i].size());
-    for (const auto& [predicted, observed] : changes[i]) e.push_back(std::abs(a * predicted - observed));
+  for (std::size_t i = 0; i < errors.size(); ++i) {
+    auto& e = errors[i];
+    if (e.empty()) continue;
     const auto at = e.begin() + static_cast<std::ptrdiff_t>(cal.level * static_cast<double>(e.size() - 1));
     std::nth_element(e.begin(), at, e.end());
     cal.half_width[i] = *at;

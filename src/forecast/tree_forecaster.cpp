@@ -54,7 +54,7 @@ class TreeForecaster final : public Forecaster {
     }
   }
 
-  void predict_raw(std::span<const WindowRef> windows, std::span<float> out) const override {
+  void predict(std::span<const WindowRef> windows, std::span<float> out) const override {
     ml::FeatureMatrix x;
     x.rows = windows.size();
     x.cols = kLagFeatureCount;

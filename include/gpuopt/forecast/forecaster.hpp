@@ -50,17 +50,11 @@ struct TrainOptions {
   const std::atomic<bool>* stop = nullptr;           // optional: stop early, keeping what was learned
 };
 
-// Fitted on windows the model did not train on (training.hpp: calibrate), per channel x horizon
-// at index [channel * horizons + h]:
-//  - damping: the factor in [0, 1] on a learned model's predicted change from the last value,
-//    chosen to minimize the absolute error (0 = persistence, 1 = the raw model). Empty = 1 (no
-//    damping): baselines and model files written before it existed.
-//  - half_width: the calibrated interval's half-width in window-scale units, the `level` quantile
-//    of |error| / scale of the damped forecasts. NaN = not calibrated.
+// Half-width of the calibrated interval, per channel x horizon, in window-scale units: the
+// `level` quantile of |error| / scale on windows the model did not train on. NaN = not calibrated.
 struct Calibration {
   double level = 0.95;
-  std::vector<float> damping;
-  std::vector<float> half_width;
+  std::vector<float> half_width;  // [channel * horizons + h]
 };
 
 class Forecaster {
@@ -74,14 +68,9 @@ class Forecaster {
   // (baselines learn nothing). Throws Error.
   virtual void fit(std::span<const WindowRef> windows, const TrainOptions& options) = 0;
 
-  // Whether fit() learns from data (false for persistence and moving-average). Only learned
-  // models are damped toward persistence.
-  virtual bool learns() const { return true; }
-
   // out[w * spec().outputs() + channel * horizons + h] = predicted value in the channel's unit,
   // NaN where the window lacks the channel. out.size() must be windows.size() * outputs().
-  // The model's own forecast (predict_raw) with calibration().damping applied.
-  void predict(std::span<const WindowRef> windows, std::span<float> out) const;
+  virtual void predict(std::span<const WindowRef> windows, std::span<float> out) const = 0;
 
   // Model file: meta {domain "forecast", model, step_ms, horizons_ms, window, calibration} plus
   // the model's own sections. load() throws ParseError when the file does not fit.
@@ -92,8 +81,6 @@ class Forecaster {
   void set_calibration(Calibration c) { calibration_ = std::move(c); }
 
  protected:
-  // The model's forecast before damping, same layout as predict().
-  virtual void predict_raw(std::span<const WindowRef> windows, std::span<float> out) const = 0;
   virtual void save_state(ml::ModelFile& file) const { (void)file; }
   virtual void load_state(const ml::ModelFile& file, const std::string& name) {
     (void)file;

@@ -36,9 +36,7 @@ std::unique_ptr<Forecaster> train_forecaster(std::string_view name, std::span<co
                                              const ForecastSpec& spec, const TrainOptions& options,
                                              std::size_t max_windows = 60000);
 
-// Fits `model`'s calibration on `windows`, which it did not train on: the damping of its predicted
-// changes (learned models only; forecaster.hpp: Calibration) and then the interval half-widths,
-// the Calibration::level quantile of the damped forecasts' |error| / scale.
+// Sets `model`'s interval half-widths from its errors on `windows` (Calibration::level quantile).
 void calibrate(Forecaster& model, std::span<const WindowRef> windows);
 
 }  // namespace gpuopt::forecast

@@ -3,9 +3,6 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
-#include <cmath>
-#include <random>
-
 #include "forecast_test_util.hpp"
 #include "gpuopt/error.hpp"
 #include "gpuopt/forecast/evaluation.hpp"
@@ -143,94 +140,6 @@ INSTANTIATE_TEST_SUITE_P(Forecast, LearnedModels,
                            for (char& c : name) c = std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
                            return name;
                          });
-
-// A "learned" model that reads the future: it predicts `gain` times the true change from the
-// last value, plus `noise` scales of random change.
-class Clairvoyant final : public Forecaster {
- public:
-  Clairvoyant(ForecastSpec spec, float gain, float noise)
-      : Forecaster(std::move(spec)), gain_(gain), noise_(noise) {}
-  std::string name() const override { return "clairvoyant"; }
-  void fit(std::span<const WindowRef>, const TrainOptions&) override {}
-
- protected:
-  void predict_raw(std::span<const WindowRef> windows, std::span<float> out) const override {
-    std::mt19937 rng(7);
-    std::normal_distribution<float> normal;
-    for (std::size_t w = 0; w < windows.size(); ++w) {
-      const ChannelValues last = last_values(windows[w], spec().window);
-      const ChannelValues scales = window_scales(windows[w], spec().window);
-      for (std::size_t c = 0; c < kChannelCount; ++c) {
-        for (std::size_t h = 0; h < spec().horizons.size(); ++h) {
-          const float truth = windows[w].history.values[c][windows[w].end + spec().horizon_steps(h)];
-          out[w * spec().outputs() + c * spec().horizons.size() + h] =
-              last[c] + gain_ * (truth - last[c]) + noise_ * scales[c] * normal(rng);
-        }
-      }
-    }
-  }
-
- private:
-  float gain_;
-  float noise_;
-};
-
-std::vector<WindowRef> wave_windows(const Segment& s, const ForecastSpec& spec) {
-  std::vector<WindowRef> out;
-  for (std::size_t end = 20; end + spec.horizon_steps(spec.horizons.size() - 1) < s.size(); end += 3) {
-    out.push_back({test::history(s), end});
-  }
-  return out;
-}
-
-TEST(Calibration, DampsChangesTowardPersistenceByWhatTheyAreWorth) {
-  const ForecastSpec spec = small_spec();
-  const Segment s = test::make_segment(3000, [](Channel c, std::size_t k) {
-    return c == Channel::power ? 200 + 100 * std::sin(static_cast<float>(k) / 40) : kNaN;
-  });
-  const std::vector<WindowRef> windows = wave_windows(s, spec);
-  const std::size_t power_5s = index_of(Channel::power) * 2 + 1;
-
-  Clairvoyant twice(spec, 2, 0);  // every change twice too large: halved exactly
-  calibrate(twice, windows);
-  ASSERT_EQ(twice.calibration().damping.size(), spec.outputs());
-  EXPECT_NEAR(twice.calibration().damping[power_5s], 0.5, 1e-4);
-  EXPECT_NEAR(twice.calibration().half_width[power_5s], 0, 1e-4);  // damped forecasts are exact
-  const WindowRef& w = windows[100];
-  const float truth = w.history.values[index_of(Channel::power)][w.end + spec.horizon_steps(1)];
-  EXPECT_NEAR(predict_one(twice, w)[power_5s], truth, 1e-2);
-
-  Clairvoyant noise(spec, 0, 1);  // changes without skill: damped to (nearly) persistence
-  calibrate(noise, windows);
-  EXPECT_LT(noise.calibration().damping[power_5s], 0.1);
-  EXPECT_GE(noise.calibration().damping[power_5s], 0);
-
-  const auto persistence = make_forecaster("persistence", spec);  // baselines are never damped
-  calibrate(*persistence, windows);
-  EXPECT_TRUE(persistence->calibration().damping.empty());
-  EXPECT_FALSE(std::isnan(persistence->calibration().half_width[power_5s]));
-}
-
-TEST(ModelFile, DampingRoundTripsAndOutOfRangeFactorsAreRejected) {
-  const auto model = make_forecaster("seq:gru", small_spec());
-  Calibration cal;
-  cal.damping.assign(model->spec().outputs(), 0.25F);
-  cal.half_width.assign(model->spec().outputs(), 0.1F);
-  model->set_calibration(cal);
-  ml::ModelFile file;
-  model->save(file);
-  expect_same(load_forecaster(file, "m.gpuopt")->calibration().damping, cal.damping);
-
-  file.meta["calibration"]["damping"][0] = 1.5;
-  try {
-    load_forecaster(file, "m.gpuopt");
-    FAIL();
-  } catch (const ParseError& e) {
-    EXPECT_NE(std::string(e.what()).find("damping"), std::string::npos) << e.what();
-  }
-  file.meta["calibration"].erase("damping");  // files written before damping: undamped
-  EXPECT_TRUE(load_forecaster(file, "m.gpuopt")->calibration().damping.empty());
-}
 
 TEST(ModelFile, OtherDomainsAndMissingSectionsAreRejected) {
   ml::ModelFile file;
