@@ -17,7 +17,8 @@ double conformal_log_margin(std::span<const double> truth, std::span<const doubl
   std::sort(scores.begin(), scores.end());
   const auto n = static_cast<double>(scores.size());
   // The finite-sample correction (n + 1) makes the coverage hold for a new exchangeable row.
-  const auto rank = static_cast<std::size_t>(std::ceil((n + 1) * coverage));
+  const double level = std::min(1.0, coverage + kFamilyShiftSlack);
+  const auto rank = static_cast<std::size_t>(std::ceil((n + 1) * level));
   const std::size_t index = std::min(scores.size(), std::max<std::size_t>(rank, 1)) - 1;
   return std::max(0.0, scores[index]);
 }

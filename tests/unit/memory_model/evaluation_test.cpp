@@ -65,13 +65,15 @@ TEST(GroupFolds, RejectsBadK) {
 }
 
 TEST(ConformalMargin, TakesTheFiniteSampleQuantile) {
-  // log(truth/reference) = log(1.01) ... log(1.20): 20 scores; ceil(21 x 0.9) = 19th smallest.
+  // log(truth/reference) = log(1.01) ... log(1.20): 20 scores; the level is 0.89 + the slack 0.01:
+  // ceil(21 x 0.9) = 19th smallest.
   std::vector<double> truth, reference;
   for (int i = 1; i <= 20; ++i) {
     truth.push_back(100 * (1 + 0.01 * i));
     reference.push_back(100);
   }
-  EXPECT_NEAR(conformal_log_margin(truth, reference, 0.9), std::log(1.19), 1e-12);
+  EXPECT_NEAR(conformal_log_margin(truth, reference, 0.9 - kFamilyShiftSlack), std::log(1.19), 1e-12);
+  EXPECT_NEAR(conformal_log_margin(truth, reference, 0.9), std::log(1.20), 1e-12);  // ceil(21 x 0.91) = 20
   EXPECT_NEAR(conformal_log_margin(truth, reference, 0.99), std::log(1.20), 1e-12);
   // Over-predictions never give a negative margin; no usable rows give 0.
   EXPECT_EQ(conformal_log_margin(std::vector<double>{1, 2}, std::vector<double>{5, 5}, 0.95), 0);
