@@ -50,7 +50,8 @@ struct TrainOptions {
   std::uint64_t seed = 1;
   int threads = 1;
   int epochs = 0;                    // sequence models: 0 = the default (early stopping ends sooner)
-  double bound_coverage = 0.95;      // the safe bound's target coverage, in (0, 1)
+  double bound_coverage = 0.95;      // the safe bound's target coverage, in (0, 1); calibrated
+                                     // one point above it (bound_calibration.hpp)
   double validation_fraction = 0.2;  // of the groups, for early stopping and the bound calibration
   std::function<void(const TrainProgress&)> on_progress;  // called on the training thread
   const std::atomic<bool>* stop = nullptr;  // when it becomes true, training ends with the best model so far
