@@ -71,6 +71,7 @@ std::vector<memory::Task> read_task_files(const std::vector<std::string>& paths)
   std::vector<memory::Task> tasks;
   for (const auto& path : paths) {
     std::vector<memory::Task> file_tasks = memory::read_tasks(path);
+    if (file_tasks.empty()) throw Error(fmt::format("{}: no task in the file (it is empty)", path));
     tasks.insert(tasks.end(), std::make_move_iterator(file_tasks.begin()),
                  std::make_move_iterator(file_tasks.end()));
   }

@@ -67,7 +67,14 @@ std::vector<memory::ModelScores> evaluate_file(const EvalArgs& args) {
     throw UsageError("--models applies to --split; --model-file evaluates that model");
   const auto predictor = memory::load_predictor_file(args.model_file);
   const std::vector<memory::Task> tasks = read_task_files(args.test);
-  return {memory::evaluate_predictor(*predictor, tasks, args.selection).summary};
+  memory::ModelScores scores = memory::evaluate_predictor(*predictor, tasks, args.selection).summary;
+  if (scores.scores.n == 0) {
+    throw Error(fmt::format(
+        "no row to score: none of the {} tasks in --test has a measured peak and status 'ok' with quality "
+        "'clean' (--include-noisy and --include-near-capacity admit others)",
+        tasks.size()));
+  }
+  return {scores};
 }
 
 void eval(const EvalArgs& args, const GlobalOptions& global) {

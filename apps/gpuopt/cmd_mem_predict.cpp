@@ -26,7 +26,7 @@ std::vector<memory::Task> input_tasks(const PredictArgs& args) {
   const int sources = !args.task_file.empty() + !args.onnx.empty() + !args.torchsummary.empty();
   if (sources != 1) throw UsageError("give exactly one of --task, --onnx and --torchsummary");
   if (!args.task_file.empty()) {
-    std::vector<memory::Task> tasks = memory::read_tasks(args.task_file);
+    std::vector<memory::Task> tasks = read_task_files({args.task_file});
     if (args.batch_size > 0) {
       for (memory::Task& t : tasks) t.batch_size = args.batch_size;
     }

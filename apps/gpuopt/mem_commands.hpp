@@ -18,7 +18,8 @@ void register_mem_train(CLI::App& mem, const GlobalOptions& global);    // cmd_m
 void register_mem_eval(CLI::App& mem, const GlobalOptions& global);     // cmd_mem_eval.cpp
 void register_mem_predict(CLI::App& mem, const GlobalOptions& global);  // cmd_mem_predict.cpp
 
-// Every task of every file, in order (read_tasks errors name the file and line).
+// Every task of every file, in order (read_tasks errors name the file and line). A file without
+// any task (empty, or only blank lines) is an error naming it: every caller needs tasks.
 std::vector<memory::Task> read_task_files(const std::vector<std::string>& paths);
 
 // --include-noisy / --include-near-capacity
