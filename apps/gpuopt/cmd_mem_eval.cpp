@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "gpuopt/error.hpp"
+#include "gpuopt/file_write.hpp"
 #include "mem_commands.hpp"
 
 namespace gpuopt::cli {
@@ -21,7 +22,14 @@ struct EvalArgs {
   int threads = 1;
   int epochs = 0;
   bool json = false;
+  std::string predictions_file;
   memory::RowSelection selection;
+};
+
+// The evaluation's figures, and the CSV lines of --predictions (empty when not asked for).
+struct EvalResult {
+  std::vector<memory::ModelScores> rows;
+  std::string predictions_csv;
 };
 
 // "family-kfold:K" -> K
@@ -37,7 +45,7 @@ int parse_split(const std::string& split) {
       fmt::format("--split '{}': expected family-kfold:K with K >= 2, e.g. family-kfold:5", split));
 }
 
-std::vector<memory::ModelScores> cross_validate_all(const EvalArgs& args, const GlobalOptions& global) {
+EvalResult cross_validate_all(const EvalArgs& args, const GlobalOptions& global) {
   const int k = parse_split(args.split);
   const std::vector<std::string> names = args.models.empty() ? memory::predictor_names() : args.models;
   for (const auto& name : names) memory::make_predictor(name);  // unknown names fail before the work
@@ -50,31 +58,36 @@ std::vector<memory::ModelScores> cross_validate_all(const EvalArgs& args, const 
   options.stop = &stop_flag();
   ProgressBar bar(fmt::format("cross-validating {} models x {} folds", names.size(), k),
                   names.size() * static_cast<std::size_t>(k), global.quiet);
-  std::vector<memory::ModelScores> rows;
+  EvalResult result;
   for (std::size_t m = 0; m < names.size(); ++m) {
     const memory::HeldOutRun run = memory::cross_validate(
         names[m], tasks, folds, k, args.selection, options,
         [&](int fold, int) { bar.update(m * static_cast<std::size_t>(k) + fold + 1); });
-    rows.push_back(run.summary);
+    result.rows.push_back(run.summary);
+    if (!args.predictions_file.empty())
+      result.predictions_csv += memory::predictions_csv(names[m], tasks, folds, run.predictions, args.selection);
   }
   bar.finish();
-  return rows;
+  return result;
 }
 
-std::vector<memory::ModelScores> evaluate_file(const EvalArgs& args) {
+EvalResult evaluate_file(const EvalArgs& args) {
   if (args.test.empty()) throw UsageError("--model-file needs --test FILE...");
   if (!args.models.empty())
     throw UsageError("--models applies to --split; --model-file evaluates that model");
   const auto predictor = memory::load_predictor_file(args.model_file);
   const std::vector<memory::Task> tasks = read_task_files(args.test);
-  memory::ModelScores scores = memory::evaluate_predictor(*predictor, tasks, args.selection).summary;
-  if (scores.scores.n == 0) {
+  const memory::HeldOutRun run = memory::evaluate_predictor(*predictor, tasks, args.selection);
+  if (run.summary.scores.n == 0) {
     throw Error(fmt::format(
         "no row to score: none of the {} tasks in --test has a measured peak and status 'ok' with quality "
         "'clean' (--include-noisy and --include-near-capacity admit others)",
         tasks.size()));
   }
-  return {scores};
+  EvalResult result{{run.summary}, {}};
+  if (!args.predictions_file.empty())
+    result.predictions_csv = memory::predictions_csv(predictor->name(), tasks, {}, run.predictions, args.selection);
+  return result;
 }
 
 void eval(const EvalArgs& args, const GlobalOptions& global) {
@@ -84,11 +97,15 @@ void eval(const EvalArgs& args, const GlobalOptions& global) {
   }
   if (cv && (args.data.empty() || args.split.empty()))
     throw UsageError("--split needs --data FILE... and vice versa");
-  const std::vector<memory::ModelScores> rows = cv ? cross_validate_all(args, global) : evaluate_file(args);
+  const EvalResult result = cv ? cross_validate_all(args, global) : evaluate_file(args);
+  if (!args.predictions_file.empty()) {
+    write_file_atomically(args.predictions_file, memory::predictions_csv_header() + result.predictions_csv,
+                          "predictions file");
+  }
   if (args.json) {
-    fmt::print("{}\n", memory::scores_json(rows).dump());
+    fmt::print("{}\n", memory::scores_json(result.rows).dump());
   } else {
-    fmt::print("{}", memory::scores_table(rows));
+    fmt::print("{}", memory::scores_table(result.rows));
   }
 }
 
@@ -109,7 +126,7 @@ void register_mem_eval(CLI::App& mem, const GlobalOptions& global) {
       "  gpuopt mem eval --data timm_a100.jsonl --split family-kfold:5\n"
       "  gpuopt mem eval --data timm_a100.jsonl --split family-kfold:5 --models analytic,tree:xgboost "
       "--json\n"
-      "  gpuopt mem eval --model-file mem.gpuopt --test cnn_a100.jsonl\n");
+      "  gpuopt mem eval --model-file mem.gpuopt --test cnn_a100.jsonl --predictions cnn.csv\n");
   cmd->add_option("--data", args->data, "Task JSONL files to cross-validate on")
       ->type_name("FILE")
       ->expected(1, -1);
@@ -130,6 +147,10 @@ void register_mem_eval(CLI::App& mem, const GlobalOptions& global) {
       ->check(CLI::Range(0, 100000))
       ->capture_default_str();
   cmd->add_flag("--json", args->json, "Print one JSON object instead of the table");
+  cmd->add_option("--predictions", args->predictions_file,
+                  "Also write every task's prediction to this CSV file (model, fold, id, family, batch_size, "
+                  "status, quality, scored, measured_mib, peak_mem_mib, peak_mem_upper_mib)")
+      ->type_name("FILE");
   add_row_selection_flags(*cmd, args->selection);
   cmd->callback([args, &global] { eval(*args, global); });
 }

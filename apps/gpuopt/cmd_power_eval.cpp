@@ -1,6 +1,5 @@
 // `gpuopt power eval`: optimizers on measured sweeps, leave-one-GPU-out.
 #include <cstdio>
-#include <fstream>
 #include <memory>
 #include <optional>
 #include <string>
@@ -11,6 +10,7 @@
 
 #include "cmd_power.hpp"
 #include "gpuopt/error.hpp"
+#include "gpuopt/file_write.hpp"
 #include "gpuopt/power/data.hpp"
 #include "gpuopt/power/evaluate.hpp"
 #include "gpuopt/power/recommend.hpp"
@@ -123,10 +123,8 @@ void run(const EvalArgs& args, const GlobalOptions& global) {
     curves.insert(curves.end(), loaded.begin(), loaded.end());
   }
   if (!args.save_prior.empty()) {
-    std::ofstream out(args.save_prior);
-    out << power::fit_prior_json(curves, args.clock ? power::Knob::sm_clock_mhz : power::Knob::power_limit_w)
-        << "\n";
-    if (!out) throw UsageError(fmt::format("--save-prior {}: cannot write the file", args.save_prior));
+    const auto knob = args.clock ? power::Knob::sm_clock_mhz : power::Knob::power_limit_w;
+    write_file_atomically(args.save_prior, power::fit_prior_json(curves, knob) + "\n", "prior file");
     if (!global.quiet)
       fmt::print(stderr, "gpuopt: saved the curve model fitted on all the data to {}\n", args.save_prior);
   }

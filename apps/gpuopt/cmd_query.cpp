@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.hpp"
+#include "gpuopt/csv_field.hpp"
 #include "gpuopt/error.hpp"
 #include "gpuopt/store.hpp"
 #include "gpuopt/units.hpp"
@@ -53,14 +54,6 @@ std::string table_number(double v) {
 
 // CSV cells: the shortest text that reads back as the same double.
 std::string exact_number(double v) { return fmt::format("{}", v); }
-
-// A CSV field, quoted (RFC 4180) when it holds a comma, quote or line break.
-std::string csv_field(const std::string& text) {
-  if (text.find_first_of(",\"\r\n") == std::string::npos) return text;
-  std::string out = "\"";
-  for (const char c : text) out += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return out + "\"";
-}
 
 // Prints aligned columns: those flagged in `numeric` right-aligned, the others left-aligned.
 void print_table(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows,

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "gpuopt/error.hpp"
+#include "gpuopt/file_write.hpp"
 #include "gpuopt/memory/task.hpp"
 
 namespace gpuopt::memory {
@@ -142,11 +143,9 @@ std::vector<Task> read_tasks(const std::string& path) {
 }
 
 void write_tasks_jsonl(const std::string& path, const std::vector<Task>& tasks) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  if (!out) throw Error(fmt::format("{}: cannot write: {}", path, std::generic_category().message(errno)));
-  for (const auto& task : tasks) out << task_to_json(task).dump() << '\n';
-  out.flush();
-  if (!out) throw Error(fmt::format("{}: write failed", path));
+  std::string text;
+  for (const auto& task : tasks) text += task_to_json(task).dump() + '\n';
+  write_file_atomically(path, text, "task file");
 }
 
 }  // namespace gpuopt::memory

@@ -17,6 +17,7 @@
 #include <fmt/format.h>
 
 #include "gpuopt/error.hpp"
+#include "gpuopt/file_write.hpp"
 
 namespace gpuopt::ml {
 namespace {
@@ -96,16 +97,6 @@ nlohmann::json read_header(Reader& in) {
   throw Error(fmt::format("cannot {} model file {}: {}", what, path, std::strerror(errno)));
 }
 
-void write_all(int fd, const std::string& bytes, const std::string& path) {
-  std::size_t done = 0;
-  while (done < bytes.size()) {
-    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) throw_io("write", path);
-    done += static_cast<std::size_t>(n);
-  }
-}
-
 }  // namespace
 
 std::string encode_model_file(const ModelFile& file) {
@@ -150,25 +141,7 @@ ModelFile decode_model_file(std::string_view bytes, const std::string& name) {
 }
 
 void save_model_file(const std::string& path, const ModelFile& file) {
-  const std::string bytes = encode_model_file(file);
-  // Same directory as the target, so the rename is atomic; the pid keeps concurrent writers apart.
-  const std::string tmp = fmt::format("{}.tmp-{}", path, ::getpid());
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) throw_io("write", path);
-  try {
-    write_all(fd, bytes, path);
-    if (::fsync(fd) != 0) throw_io("write", path);
-  } catch (...) {
-    ::close(fd);
-    ::unlink(tmp.c_str());
-    throw;
-  }
-  if (::close(fd) != 0 || ::rename(tmp.c_str(), path.c_str()) != 0) {
-    const int saved = errno;
-    ::unlink(tmp.c_str());
-    errno = saved;
-    throw_io("write", path);
-  }
+  write_file_atomically(path, encode_model_file(file), "model file");
 }
 
 ModelFile load_model_file(const std::string& path) {

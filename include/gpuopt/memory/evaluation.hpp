@@ -66,6 +66,15 @@ HeldOutRun cross_validate(std::string_view name, std::span<const Task> tasks, st
                           int k, const RowSelection& selection, const TrainOptions& options,
                           const std::function<void(int fold, int k)>& on_fold = {});
 
+// `mem eval --predictions FILE`: one CSV line per task of a held-out run, to see where a model errs.
+// Columns: model, fold (empty when `folds` is empty: a trained model on test files), id, family,
+// batch_size, status, quality, scored (1 when `selection` scores the row), measured_mib (empty when
+// not measured), peak_mem_mib, peak_mem_upper_mib. Text fields holding a comma, quote or line break
+// are quoted (RFC 4180). predictions_csv_header() is the header line.
+std::string predictions_csv_header();
+std::string predictions_csv(std::string_view model, std::span<const Task> tasks, std::span<const int> folds,
+                            std::span<const MemoryPrediction> predictions, const RowSelection& selection);
+
 // `mem eval` output: an aligned text table (one row per model; MSE in MiB^2, errors in MiB, rates in
 // %) and the JSON {"models": [{"name", "n", "mse", "rmse_mib", "mae_mib", "r2", "mape",
 // "median_ape", "under_pred_rate", "bound_coverage", "bound_median_overprov", "train_s",

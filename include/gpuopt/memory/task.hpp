@@ -54,6 +54,7 @@ nlohmann::json task_to_json(const Task& task);
 // Reads a JSONL file (one task per line; blank lines are an error naming the line) or a file
 // holding one JSON object or a JSON array of tasks. Throws Error when the file cannot be read.
 std::vector<Task> read_tasks(const std::string& path);
+// Writes the tasks as JSONL, atomically (file_write.hpp): a failed write leaves `path` as it was.
 void write_tasks_jsonl(const std::string& path, const std::vector<Task>& tasks);
 
 }  // namespace gpuopt::memory

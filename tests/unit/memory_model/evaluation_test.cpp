@@ -1,8 +1,10 @@
 // Row selection, grouped folds, the conformal bound margin and the eval report.
 #include "gpuopt/memory/evaluation.hpp"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <set>
@@ -111,6 +113,25 @@ TEST(Scores, JsonHasExactlyTheIssueKeys) {
                                          "median_ape", "under_pred_rate", "bound_coverage",
                                          "bound_median_overprov", "train_s", "predict_us"}));
   EXPECT_NE(scores_table(std::vector<ModelScores>{s}).find("m "), std::string::npos);
+}
+
+TEST(PredictionsCsv, OneLinePerTaskWithFoldMeasurementAndQuotedText) {
+  std::vector<Task> tasks = test::synthetic_tasks(1, 1);
+  tasks.resize(2);
+  tasks[0].id = "odd,id \"x\"";
+  tasks[1].status = "oom";
+  tasks[1].peak_mem_mib.reset();
+  const std::vector<MemoryPrediction> predictions{{1000.4, 1200.5}, {50000, 60000}};
+  const std::string csv = predictions_csv("tree:rf", tasks, std::vector<int>{3, 0}, predictions, RowSelection{});
+  EXPECT_EQ(csv, fmt::format("tree:rf,3,\"odd,id \"\"x\"\"\",{},{},ok,clean,1,{:.1f},1000.4,1200.5\n"
+                             "tree:rf,0,{},{},{},oom,clean,0,,50000.0,60000.0\n",
+                             tasks[0].family, tasks[0].batch_size, *tasks[0].peak_mem_mib, tasks[1].id,
+                             tasks[1].family, tasks[1].batch_size));
+  // Without folds (a trained model on test files) the fold column is empty.
+  EXPECT_TRUE(predictions_csv("m", tasks, {}, predictions, RowSelection{}).starts_with("m,,"));
+  const std::string header = predictions_csv_header();
+  EXPECT_EQ(std::count(header.begin(), header.end(), ','), 10);
+  EXPECT_THROW(predictions_csv("m", tasks, std::vector<int>{1}, predictions, RowSelection{}), Error);
 }
 
 TEST(CrossValidate, PredictsEveryRowOnceFromModelsThatNeverSawIt) {
