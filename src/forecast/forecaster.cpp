@@ -39,6 +39,31 @@ ForecastSpec spec_from_meta(const json& meta) {
   return spec;
 }
 
+// A spec read from a model file must be one this gpuopt can run: a zero or negative window size
+// would index outside the history, a zero step divide by zero.
+void check_spec(const ForecastSpec& spec, const json& meta, const std::string& name) {
+  const auto bad = [&](const char* field, const std::string& why) { throw ParseError(name, 0, field, why); };
+  if (spec.step.count() <= 0 || spec.step > std::chrono::hours(1)) bad("step_ms", "must be in (0, 1 h]");
+  if (spec.horizons.empty()) bad("horizons_ms", "no horizon");
+  for (const auto h : spec.horizons) {
+    if (h.count() <= 0 || h.count() % spec.step.count() != 0 || h > std::chrono::hours(24))
+      bad("horizons_ms", fmt::format("{} ms is not a positive multiple of the step up to 24 h", h.count()));
+  }
+  const WindowConfig& w = spec.window;
+  if (w.fine_steps < 1 || w.fine_steps > 4096) bad("window.fine_steps", "must be in [1, 4096]");
+  if (w.coarse_steps < 1 || w.coarse_steps > 4096) bad("window.coarse_steps", "must be in [1, 4096]");
+  if (w.coarse_factor < 1 || w.coarse_factor > 100000) bad("window.coarse_factor", "must be in [1, 100000]");
+  if (w.history_steps() < static_cast<std::size_t>(w.fine_steps) || w.history_steps() > 10'000'000)
+    bad("window", "coarse_steps x coarse_factor must cover fine_steps and stay under 10^7 steps");
+  // The outputs are laid out per channel in this gpuopt's order.
+  json channels = json::array();
+  for (const ChannelInfo& info : all_channels()) channels.push_back(info.name);
+  if (meta.at("channels") != channels) {
+    bad("channels", fmt::format("{} differs from this gpuopt's channels {}", meta.at("channels").dump(),
+                                channels.dump()));
+  }
+}
+
 }  // namespace
 
 std::vector<std::chrono::milliseconds> parse_horizons(const std::string& text,
@@ -116,6 +141,7 @@ std::unique_ptr<Forecaster> load_forecaster(const ml::ModelFile& file, const std
   try {
     spec = spec_from_meta(file.meta);
     model = file.meta.at("model").get<std::string>();
+    check_spec(spec, file.meta, name);
   } catch (const json::exception& e) {
     throw ParseError(name, 0, "meta", e.what());
   }

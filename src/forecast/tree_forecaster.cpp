@@ -82,21 +82,48 @@ class TreeForecaster final : public Forecaster {
  protected:
   void save_state(ml::ModelFile& file) const override {
     const std::size_t horizons = spec().horizons.size();
-    for (const auto& [key, model] : models_)
-      file.sections[section_name(key / horizons, key % horizons)] = model->save();
+    nlohmann::json outputs = nlohmann::json::array();
+    for (const auto& [key, model] : models_) {
+      const std::string section = section_name(key / horizons, key % horizons);
+      file.sections[section] = model->save();
+      outputs.push_back(section);
+    }
+    file.meta["xgb_outputs"] = outputs;
   }
 
-  void load_state(const ml::ModelFile& file, const std::string&) override {
+  // Every section must be one of this spec's channel x horizon models; a file that lists its
+  // trained outputs (meta "xgb_outputs", written since 2026-12) must hold exactly those.
+  void load_state(const ml::ModelFile& file, const std::string& name) override {
     const std::size_t horizons = spec().horizons.size();
-    models_.clear();
+    std::map<std::string, std::size_t> known;
     for (std::size_t c = 0; c < kChannelCount; ++c) {
-      for (std::size_t h = 0; h < horizons; ++h) {
-        const auto it = file.sections.find(section_name(c, h));
-        if (it == file.sections.end()) continue;
-        auto model = ml::make_tree_regressor("tree:xgboost", {});
-        model->load(it->second);
-        models_[c * horizons + h] = std::move(model);
+      for (std::size_t h = 0; h < horizons; ++h) known[section_name(c, h)] = c * horizons + h;
+    }
+    for (const auto& [section, bytes] : file.sections) {
+      if (!known.contains(section)) {
+        throw ParseError(name, 0, section, "section of another model; not a tree:xgboost forecaster file");
       }
+    }
+    if (const auto listed = file.meta.find("xgb_outputs"); listed != file.meta.end()) {
+      if (!listed->is_array()) throw ParseError(name, 0, "xgb_outputs", "expected an array of section names");
+      for (const auto& section : *listed) {
+        if (!section.is_string() || !file.sections.contains(section.get<std::string>())) {
+          throw ParseError(name, 0, "xgb_outputs", fmt::format("section {} missing", section.dump()));
+        }
+      }
+      if (listed->size() != file.sections.size()) {
+        throw ParseError(name, 0, "xgb_outputs", "the file holds sections it does not list");
+      }
+    }
+    models_.clear();
+    for (const auto& [section, bytes] : file.sections) {
+      auto model = ml::make_tree_regressor("tree:xgboost", {});
+      try {
+        model->load(bytes);
+      } catch (const Error& e) {
+        throw ParseError(name, 0, section, e.what());
+      }
+      models_[known.at(section)] = std::move(model);
     }
   }
 

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <functional>
+
 #include "forecast_test_util.hpp"
 #include "gpuopt/error.hpp"
 #include "gpuopt/forecast/evaluation.hpp"
@@ -130,6 +132,16 @@ TEST_P(LearnedModels, BeatPersistenceOnAPeriodicSignalAndRoundTrip) {
   EXPECT_EQ(loaded->name(), GetParam());
   expect_same(loaded->calibration().half_width, model->calibration().half_width);
   expect_same(predict_one(*loaded, windows[3]), predict_one(*model, windows[3]));
+
+  if (GetParam() == "tree:xgboost") {  // the file lists its trained outputs; a missing one is an error
+    ml::ModelFile cut = file;
+    ASSERT_FALSE(cut.sections.empty());
+    cut.sections.erase(cut.sections.begin());
+    EXPECT_THROW(load_forecaster(cut, "m.gpuopt"), ParseError);
+    ml::ModelFile foreign = file;
+    foreign.sections["torch"] = "x";
+    EXPECT_THROW(load_forecaster(foreign, "m.gpuopt"), ParseError);
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Forecast, LearnedModels,
@@ -148,6 +160,31 @@ TEST(ModelFile, OtherDomainsAndMissingSectionsAreRejected) {
   make_forecaster("seq:gru", small_spec())->save(file);
   file.sections.clear();
   EXPECT_THROW(load_forecaster(file, "m.gpuopt"), ParseError);
+}
+
+// A window, step or channel list this gpuopt cannot run is refused at load, naming the field
+// (a zero window used to index outside the history).
+TEST(ModelFile, ImpossibleSpecsAreRejectedNamingTheField) {
+  ml::ModelFile good;
+  make_forecaster("persistence", small_spec())->save(good);
+  EXPECT_NO_THROW(load_forecaster(good, "m.gpuopt"));
+  const auto error_of = [&](const std::function<void(nlohmann::json&)>& edit) {
+    ml::ModelFile file = good;
+    edit(file.meta);
+    try {
+      load_forecaster(file, "m.gpuopt");
+    } catch (const ParseError& e) {
+      return e.field();
+    }
+    return std::string("no error");
+  };
+  EXPECT_EQ(error_of([](auto& m) { m["window"]["fine_steps"] = 0; }), "window.fine_steps");
+  EXPECT_EQ(error_of([](auto& m) { m["window"]["coarse_steps"] = -3; }), "window.coarse_steps");
+  EXPECT_EQ(error_of([](auto& m) { m["window"]["coarse_factor"] = 0; }), "window.coarse_factor");
+  EXPECT_EQ(error_of([](auto& m) { m["step_ms"] = 0; }), "step_ms");
+  EXPECT_EQ(error_of([](auto& m) { m["horizons_ms"] = nlohmann::json::array(); }), "horizons_ms");
+  EXPECT_EQ(error_of([](auto& m) { m["horizons_ms"] = {150}; }), "horizons_ms");
+  EXPECT_EQ(error_of([](auto& m) { m["channels"] = {"bogus"}; }), "channels");
 }
 
 }  // namespace
