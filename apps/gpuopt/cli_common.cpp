@@ -36,6 +36,9 @@ std::string default_db_path() {
 
 std::string resolve_db_path(const GlobalOptions& global) {
   std::string path = global.db_path.empty() ? default_db_path() : global.db_path;
+  if (std::filesystem::is_directory(path)) {
+    throw StoreError(fmt::format("{}: is a directory; the store is a file (e.g. {}/gpuopt.db)", path, path));
+  }
   const auto parent = std::filesystem::path(path).parent_path();
   if (!parent.empty()) {
     std::error_code ec;

@@ -25,8 +25,10 @@ void add_forecast_options(CLI::App& cmd, ForecastArgs& args, bool training) {
       ->capture_default_str();
   cmd.add_option("--max-steps", args.max_steps,
                  "Optimizer steps of a sequence model (runs are reproducible when this ends training first)")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{10'000'000}))
       ->capture_default_str();
   cmd.add_option("--max-windows", args.max_windows, "Training windows sampled from the traces")
+      ->check(CLI::Range(std::size_t{100}, std::size_t{100'000'000}))
       ->capture_default_str();
   cmd.add_option("--threads", args.threads, "Threads for torch / XGBoost")
       ->check(CLI::Range(1, 64))

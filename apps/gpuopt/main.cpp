@@ -20,7 +20,10 @@ int main(int argc, char** argv) {
   bool show_version = false;
   app.add_flag("-V,--version", show_version, "Print the version and the available backends");
   app.add_option("--db", global.db_path,
-                 "Sample store (SQLite file); default $GPUOPT_DB or ~/.local/share/gpuopt/gpuopt.db");
+                 "Sample store (SQLite file); default $GPUOPT_DB or ~/.local/share/gpuopt/gpuopt.db")
+      ->check([](const std::string& path) {  // "" must not fall back to the default store
+        return path.empty() ? std::string("empty path") : std::string();
+      });
   app.add_option("--nvml-lib", global.nvml_library,
                  "Path of libnvidia-ml.so to load instead of the driver's");
   app.add_flag("-q,--quiet", global.quiet, "No progress bars or notices");
@@ -44,7 +47,9 @@ int main(int argc, char** argv) {
     }
     return 0;
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    // --help prints and exits 0; every other parse error (missing or out-of-range option) is a
+    // usage error like UsageError's, exit 2, whatever CLI11's own code for it.
+    return app.exit(e) == 0 ? 0 : 2;
   } catch (const UsageError& e) {
     std::fprintf(stderr, "gpuopt: error: %s\n", e.what());
     return 2;
