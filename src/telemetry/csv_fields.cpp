@@ -3,6 +3,7 @@
 #include <array>
 #include <charconv>
 #include <cmath>
+#include <limits>
 #include <span>
 #include <utility>
 
@@ -263,6 +264,31 @@ Schema parse_header(std::string_view line) {
   return schema;
 }
 
+namespace {
+
+// What a real GPU can read, in the canonical unit: generous bounds that still catch a value in the
+// wrong unit (mW under [W]) or garbage. Energy counters and percentages have their own checks.
+struct Range {
+  double low, high;
+  std::string_view unit;
+};
+Range plausible_range(Quantity q) {
+  switch (q) {
+    case Quantity::watts:
+      return {0, 10'000, "W"};  // the largest boards draw ~1.5 kW
+    case Quantity::celsius:
+      return {-60, 200, "C"};
+    case Quantity::megahertz:
+      return {0, 20'000, "MHz"};
+    case Quantity::mebibytes:
+      return {0, 64.0 * 1024 * 1024, "MiB"};  // 64 TiB
+    default:
+      return {-std::numeric_limits<double>::infinity(), std::numeric_limits<double>::infinity(), ""};
+  }
+}
+
+}  // namespace
+
 FieldValue parse_quantity(std::string_view text, const Column& column) {
   const std::string_view t = trim(text);
   if (is_absent(t)) return {};
@@ -296,6 +322,10 @@ FieldValue parse_quantity(std::string_view text, const Column& column) {
   const double value = number * factor;
   if (column.quantity == Quantity::percent && value > 100.0) {
     return {std::nullopt, fmt::format("percentage above 100: '{}'", t)};
+  }
+  if (const auto [low, high, unit] = plausible_range(column.quantity); value < low || value > high) {
+    return {std::nullopt,
+            fmt::format("implausible value '{}' (a GPU reads {:g}..{:g} {}; wrong unit?)", t, low, high, unit)};
   }
   return {value, {}};
 }

@@ -60,8 +60,15 @@ bool LineReader::refill() {
 bool LineReader::next(std::string_view& line) {
   for (;;) {
     const char* start = buffer_.data() + begin_;
-    if (const void* newline = std::memchr(start, '\n', end_ - begin_)) {
-      const auto length = static_cast<std::size_t>(static_cast<const char*>(newline) - start);
+    const void* newline = std::memchr(start, '\n', end_ - begin_);
+    const std::size_t pending =
+        newline ? static_cast<std::size_t>(static_cast<const char*>(newline) - start) : end_ - begin_;
+    if (pending > kMaxLineBytes) {
+      throw ParseError(path_, line_number_ + 1, "",
+                       fmt::format("line longer than {} MiB: not a CSV log (binary data?)", kMaxLineBytes >> 20));
+    }
+    if (newline) {
+      const std::size_t length = pending;
       begin_ += length + 1;
       line = without_cr(start, length);
       ++line_number_;

@@ -11,6 +11,10 @@
 
 namespace gpuopt::csv {
 
+// Longer lines are an error rather than a buffer that grows with the input (an nvidia-smi row
+// with every field is under 2 KiB).
+inline constexpr std::size_t kMaxLineBytes = std::size_t{4} << 20;
+
 class LineReader {
  public:
   // Opens `path`. Throws ParseError(path, 0, "", reason) when it is missing, a directory or
@@ -18,7 +22,7 @@ class LineReader {
   explicit LineReader(const std::string& path);
 
   // The next line without its "\n" / "\r\n", valid until the next call; false at end of file.
-  // Throws ParseError naming the line when reading fails midway.
+  // Throws ParseError naming the line when reading fails midway or the line exceeds kMaxLineBytes.
   bool next(std::string_view& line);
 
   std::size_t line_number() const { return line_number_; }       // 1-based number of the last line

@@ -3,12 +3,14 @@
 #include <algorithm>
 #include <charconv>
 #include <filesystem>
+#include <limits>
 #include <utility>
 
 #include <fmt/format.h>
 
 #include "csv_fields.hpp"
 #include "gpuopt/error.hpp"
+#include "gpuopt/time.hpp"
 #include "interleave.hpp"
 #include "line_reader.hpp"
 
@@ -20,6 +22,8 @@ using csv::ColumnKind;
 
 constexpr std::size_t kMaxIssues = 100;
 constexpr std::size_t kDetectionRows = 4096;  // rows whose timestamps tell the interleaved GPU count
+constexpr std::ptrdiff_t kMaxColumns = 1024;  // header fields accepted
+constexpr std::size_t kMaxIssueChars = 300;
 
 // The part of "trace:<parent-dir>/<file>:gpu<N>" before ":gpu<N>".
 std::string trace_id_prefix(const std::string& path) {
@@ -63,6 +67,7 @@ class TraceReader {
   int device_position(const RowIdentity& identity);
   void update_device(DeviceInfo& device, const Sample& sample);
   std::size_t split(std::string_view line);
+  void check_time_order(const Sample& sample);
   void add_issue(std::size_t line, std::string message);
   void skip_row(std::string message);
   void flush();
@@ -77,6 +82,7 @@ class TraceReader {
   std::string id_prefix_;
   int interleaved_gpus_ = 1;
   std::size_t data_row_ = 0;  // rows since the header, for round-robin GPU assignment
+  std::vector<EpochMs> last_time_ms_;  // per device position: the time of its latest row
   std::vector<std::string_view> fields_;
   std::vector<std::pair<csv::DeviceField, double>> row_properties_;
   std::vector<Sample> batch_;
@@ -112,6 +118,13 @@ void TraceReader::read_header() {
     if (!lines_.next(line)) throw ParseError(path_, 0, "", "empty file: no header and no data");
   } while (csv::trim(line).empty());
   const std::size_t at = lines_.line_number();
+  // nvidia-smi --query-gpu knows about 200 fields; a header far wider is not one of its logs (and
+  // checking each column against the earlier ones is quadratic).
+  if (const auto columns = std::count(line.begin(), line.end(), ',') + 1; columns > kMaxColumns) {
+    throw ParseError(path_, lines_.line_number(), "",
+                     fmt::format("header has {} columns (at most {}): not an nvidia-smi CSV log", columns,
+                                 kMaxColumns));
+  }
   header_line_ = std::string(line);
   schema_ = csv::parse_header(line);
   if (parse_timestamp(schema_.columns.front().header)) {
@@ -137,6 +150,14 @@ void TraceReader::read_header() {
     interleaved_gpus_ = 1;
   } else if (options_.gpus > 0) {
     interleaved_gpus_ = options_.gpus;
+    // A wrong count mixes the GPUs' rows for good once stored: say when the timestamps disagree.
+    const int detected = csv::detect_interleaved_gpus(
+        csv::leading_timestamps(path_, schema_.timestamp_column, kDetectionRows));
+    if (detected > 1 && detected != options_.gpus) {  // 1 = evenly spaced, or too few rows to tell
+      add_issue(at, fmt::format("--gpus {} disagrees with the timestamps, which look like {} GPUs per "
+                                "sampling round; rows are assigned round-robin to {} GPUs as asked",
+                                options_.gpus, detected, options_.gpus));
+    }
   } else {
     interleaved_gpus_ = csv::detect_interleaved_gpus(
         csv::leading_timestamps(path_, schema_.timestamp_column, kDetectionRows));
@@ -189,6 +210,7 @@ void TraceReader::read_row(std::string_view line) {
     identity.index = static_cast<int>((data_row_ - 1) % static_cast<std::size_t>(interleaved_gpus_));
   }
   sample.gpu = device_position(identity);
+  check_time_order(sample);
   update_device(result_.devices[static_cast<std::size_t>(sample.gpu)], sample);
   batch_.push_back(sample);
   ++result_.rows_read;
@@ -290,8 +312,30 @@ void TraceReader::update_device(DeviceInfo& device, const Sample& sample) {
   for (const auto& [field, value] : row_properties_) device.*field = value;
 }
 
+// Samples are stored by (GPU, time): a row repeating a GPU's time replaces the earlier one, so say
+// so. Many such rows on interleaved GPUs usually mean a wrong --gpus.
+void TraceReader::check_time_order(const Sample& sample) {
+  const auto gpu = static_cast<std::size_t>(sample.gpu);
+  if (last_time_ms_.size() <= gpu) last_time_ms_.resize(gpu + 1, std::numeric_limits<EpochMs>::min());
+  EpochMs& last = last_time_ms_[gpu];
+  if (sample.time_ms == last) {
+    add_issue(lines_.line_number(),
+              fmt::format("time {} repeats the previous row of GPU {}: the store keeps one sample per GPU "
+                          "and time, this row replaces it{}",
+                          format_iso8601(sample.time_ms), result_.devices[gpu].index,
+                          schema_.index_column < 0 && schema_.uuid_column < 0 ? " (wrong --gpus?)" : ""));
+  } else if (sample.time_ms < last) {
+    add_issue(lines_.line_number(), fmt::format("time {} goes back from {} on GPU {} (row kept; a time seen before replaces that sample)",
+                                                format_iso8601(sample.time_ms), format_iso8601(last),
+                                                result_.devices[gpu].index));
+  }
+  last = std::max(last, sample.time_ms);
+}
+
 void TraceReader::add_issue(std::size_t line, std::string message) {
   ++result_.issue_count;
+  // A message quotes the offending field; a huge field must not become a huge message.
+  if (message.size() > kMaxIssueChars) message = message.substr(0, kMaxIssueChars) + "...";
   if (result_.issues.size() < kMaxIssues) result_.issues.push_back({path_, line, std::move(message)});
 }
 

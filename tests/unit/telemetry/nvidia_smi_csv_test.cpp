@@ -4,11 +4,13 @@
 #include <string>
 #include <vector>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "csv_test_files.hpp"
 #include "gpuopt/error.hpp"
 #include "gpuopt/throttle.hpp"
+#include "telemetry/line_reader.hpp"
 
 namespace gpuopt {
 namespace {
@@ -387,6 +389,70 @@ TEST(NvidiaSmiCsv, FailsOnlyWhenTheFileCannotBeUsedAtAll) {
   expect_fatal(files.write("notime.csv", "\nindex, power.draw [W]\n0, 70 W\n"), 2, "no 'timestamp' column");
   expect_fatal(files.write("nometric.csv", "timestamp, index, name\n2025/07/27 00:22:27.858, 0, x\n"), 1,
                "no metric column gpuopt knows");
+  // Input that would make the reader grow without bound, or work quadratically.
+  std::string wide = "timestamp, power.draw [W]";
+  for (int i = 0; i < 2000; ++i) wide += ", x";
+  expect_fatal(files.write("wide.csv", wide + "\n"), 1, "header has 2002 columns");
+  expect_fatal(files.write("long.csv", "timestamp, power.draw [W]\n2025/07/27 00:22:27.858, 70 W\n" +
+                                           std::string(csv::kMaxLineBytes + 10, '9') + "\n"),
+               3, "line longer than 4 MiB");
+  expect_fatal(files.write("binary.csv", std::string(csv::kMaxLineBytes + 10, '\0')), 1, "line longer than");
+}
+
+TEST(NvidiaSmiCsv, RejectsValuesNoGpuReadsAndShortensQuotedFields) {
+  TempFiles files;
+  const auto path = files.write("odd.csv",
+                                "timestamp, power.draw [W], temperature.gpu, clocks.sm [MHz]\n"
+                                "2025/07/27 00:22:27.858, 300000, 40, 1400\n"
+                                "2025/07/27 00:22:27.958, 300, -300, 1400\n"
+                                "2025/07/27 00:22:28.058, 300, 40, 1e9\n"
+                                "2025/07/27 00:22:28.158, 300, 40, 1400\n"
+                                "2025/07/27 00:22:28.258, " + std::string(5000, '7') + "x, 40, 1400\n");
+  const Read r = read(path);
+  EXPECT_EQ(r.result.rows_read, 1u);
+  ASSERT_EQ(r.issues.size(), 4u);
+  EXPECT_EQ(r.issues[0],
+            path + ":2: field 'power.draw [W]': implausible value '300000' (a GPU reads 0..10000 W; wrong unit?)");
+  EXPECT_NE(r.issues[1].find("field 'temperature.gpu': implausible value '-300'"), std::string::npos);
+  EXPECT_NE(r.issues[2].find("field 'clocks.sm [MHz]': implausible value '1e9'"), std::string::npos);
+  EXPECT_LT(r.issues[3].size(), path.size() + 400) << "a huge field is quoted in full";
+  EXPECT_TRUE(r.issues[3].ends_with("...")) << r.issues[3];
+}
+
+TEST(NvidiaSmiCsv, SaysWhenAGpusTimeRepeatsOrGoesBack) {
+  TempFiles files;
+  const auto path = files.write("order.csv",
+                                "timestamp, index, power.draw [W]\n"
+                                "2025/07/27 00:22:30.000, 0, 100 W\n"
+                                "2025/07/27 00:22:30.000, 1, 100 W\n"
+                                "2025/07/27 00:22:29.000, 0, 110 W\n"
+                                "2025/07/27 00:22:31.000, 0, 120 W\n"
+                                "2025/07/27 00:22:31.000, 0, 999 W\n");
+  const Read r = read(path);
+  EXPECT_EQ(r.result.rows_read, 5u);  // kept: the store decides, the reader reports
+  const std::vector<std::string> expected{
+      path + ":4: time 2025-07-27T00:22:29Z goes back from 2025-07-27T00:22:30Z on GPU 0 (row kept; a time "
+             "seen before replaces that sample)",
+      path + ":6: time 2025-07-27T00:22:31Z repeats the previous row of GPU 0: the store keeps one sample per "
+             "GPU and time, this row replaces it",
+  };
+  EXPECT_EQ(r.issues, expected);
+}
+
+TEST(NvidiaSmiCsv, SaysWhenGpusDisagreesWithTheTimestamps) {
+  TempFiles files;
+  std::string text = "timestamp, power.draw [W]\n";
+  for (int round = 0; round < 20; ++round) {  // 2 GPUs a round, rounds 100 ms apart
+    for (int gpu = 0; gpu < 2; ++gpu)
+      text += fmt::format("2025/07/27 00:22:{:02}.{:03}, 70 W\n", 27 + round / 10, (round % 10) * 100 + gpu * 2);
+  }
+  const auto path = files.write("two.csv", text);
+  EXPECT_TRUE(read(path, 2).issues.empty());
+  EXPECT_TRUE(read(path, 0).issues.empty());
+  const Read wrong = read(path, 3);
+  ASSERT_FALSE(wrong.issues.empty());
+  EXPECT_EQ(wrong.issues[0], path + ":1: --gpus 3 disagrees with the timestamps, which look like 2 GPUs per "
+                                    "sampling round; rows are assigned round-robin to 3 GPUs as asked");
 }
 
 TEST(NvidiaSmiCsv, RejectsANegativeGpuCount) {
