@@ -3,6 +3,7 @@
 #include <sys/socket.h>
 
 #include <atomic>
+#include <optional>
 #include <cerrno>
 #include <system_error>
 #include <thread>
@@ -56,6 +57,27 @@ std::string status_reason(int status, std::size_t max_body_bytes) {
   }
 }
 
+// Bodies httplib would mishandle, refused before it reads them (the connection is then closed, as
+// the unread body is still on it): a chunked body is read without the size limit (cpp-httplib
+// 0.11), and a form-encoded one (curl -d's default type) is parsed as form fields and capped at
+// 8 KiB, so a task JSON sent that way would fail with a misleading error.
+std::optional<HttpResponse> refuse_body(const httplib::Request& req, std::size_t max_body_bytes) {
+  std::optional<HttpResponse> out;
+  if (req.has_header("Transfer-Encoding")) {
+    out = error_response(411, fmt::format("chunked request bodies are not accepted: send Content-Length "
+                                          "(at most {} bytes)",
+                                          max_body_bytes));
+  } else {
+    const std::string type = req.get_header_value("Content-Type");
+    if (type.starts_with("application/x-www-form-urlencoded") || type.starts_with("multipart/form-data")) {
+      out = error_response(415, "the body must be JSON: send Content-Type: application/json "
+                                "(curl: -H 'Content-Type: application/json')");
+    }
+  }
+  if (out) out->headers.emplace_back("Connection", "close");
+  return out;
+}
+
 // Only SO_REUSEADDR: httplib's default adds SO_REUSEPORT, which would let a second agent bind
 // the same port silently instead of failing.
 void reuse_address_only(socket_t sock) {
@@ -89,6 +111,8 @@ void HttpServer::Impl::configure() {
   svr.set_read_timeout(options.read_timeout);
   svr.set_write_timeout(options.write_timeout);
   svr.set_keep_alive_timeout(options.keep_alive_timeout.count());
+  // httplib's default pool (max(8, cores - 1) workers) is held by a handful of slow clients.
+  svr.new_task_queue = [n = options.worker_threads] { return new httplib::ThreadPool(n); };
   svr.set_pre_routing_handler(
       [this](const httplib::Request& req, httplib::Response& res) { return pre_route(req, res); });
   svr.set_error_handler(httplib::Server::HandlerWithResponse(
@@ -117,9 +141,12 @@ httplib::Server::HandlerResponse HttpServer::Impl::pre_route(const httplib::Requ
   // 404/405; either way the connection stays in step with the client. A request without
   // Content-Length or chunked encoding has no body (RFC 9112), so the router answers it now
   // instead of httplib waiting for the client to close.
-  if (may_have_body(req.method) &&
-      (req.has_header("Content-Length") || req.has_header("Transfer-Encoding"))) {
-    return httplib::Server::HandlerResponse::Unhandled;
+  if (may_have_body(req.method)) {
+    if (std::optional<HttpResponse> refused = refuse_body(req, options.max_body_bytes)) {
+      write_response(*refused, res);
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    if (req.has_header("Content-Length")) return httplib::Server::HandlerResponse::Unhandled;
   }
   write_response(router.dispatch(to_request(req)), res);
   return httplib::Server::HandlerResponse::Handled;

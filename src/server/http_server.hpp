@@ -1,7 +1,8 @@
 // Serves a Router over HTTP/1.1 (cpp-httplib; this file pair and http_client are the only users
 // of the library). Hostile input is answered, never fatal: oversized bodies 413, oversized
 // request lines 414, malformed requests 400, unknown paths 404, wrong methods 405, each with a
-// one-line JSON error.
+// one-line JSON error. Bodies must come with Content-Length (chunked: 411) and not form-encoded
+// (415), see refuse_body in the .cpp.
 #pragma once
 
 #include <chrono>
@@ -19,6 +20,9 @@ struct HttpServerOptions {
   std::chrono::seconds read_timeout{5};
   std::chrono::seconds write_timeout{5};
   std::chrono::seconds keep_alive_timeout{2};  // also bounds how long stop() waits for idle clients
+  // Connections served at once. A client that trickles its request in holds one until it ends
+  // (the read timeout is per read, not per request), so this bounds what slow clients can starve.
+  std::size_t worker_threads = 64;
 };
 
 // Not copyable. bind() and start() from one thread; the router's handlers then run on the

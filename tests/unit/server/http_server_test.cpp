@@ -128,6 +128,39 @@ TEST_F(HttpServerTest, OversizedBodyIs413) {
   expect_still_serving();
 }
 
+// A chunked body would be read past max_body_bytes by httplib: refused before it is read.
+TEST_F(HttpServerTest, ChunkedBodyIs411AndClosesTheConnection) {
+  std::string chunks;
+  for (int i = 0; i < 64; ++i) chunks += "40\r\n" + std::string(64, '[') + "\r\n";
+  const std::string r = raw_http(port_, "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                                        "Transfer-Encoding: chunked\r\n\r\n" + chunks + "0\r\n\r\n");
+  EXPECT_EQ(status_of(r), 411) << r;
+  EXPECT_NE(json_error(r).find("send Content-Length (at most 1024 bytes)"), std::string::npos) << r;
+  EXPECT_NE(r.find("Connection: close"), std::string::npos) << r;
+  expect_still_serving();
+}
+
+// curl -d sends application/x-www-form-urlencoded, which httplib would parse as form fields.
+TEST_F(HttpServerTest, FormEncodedBodyIs415NamingTheFix) {
+  const std::string r = raw_http(port_,
+                                 "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: "
+                                 "application/x-www-form-urlencoded\r\nContent-Length: 2\r\n\r\n{}");
+  EXPECT_EQ(status_of(r), 415) << r;
+  EXPECT_NE(json_error(r).find("Content-Type: application/json"), std::string::npos) << r;
+  expect_still_serving();
+}
+
+// Slow clients each hold a worker until their request ends; the pool is large enough that a few
+// dozen of them do not starve everyone else.
+TEST_F(HttpServerTest, ThirtyTricklingClientsDoNotBlockOthers) {
+  std::vector<std::unique_ptr<test::RawConnection>> slow;
+  for (int i = 0; i < 30; ++i) {
+    slow.push_back(std::make_unique<test::RawConnection>(port_));
+    slow.back()->send_only("GET /hello HTTP/1.1\r\n");
+  }
+  expect_still_serving();
+}
+
 TEST_F(HttpServerTest, HugeHeaderIsRejected) {
   const std::string r =
       raw_http(port_, "GET /hello?name=x HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(20000, 'a') +

@@ -71,12 +71,7 @@ class RawConnection {
   // Content-Length), the server closes, or the timeout passes. Empty if nothing came.
   std::string exchange(const std::string& request) {
     if (fd_ < 0) return "";
-    std::size_t sent = 0;
-    while (sent < request.size()) {
-      const ssize_t n = send(fd_, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
-      if (n <= 0) break;
-      sent += static_cast<std::size_t>(n);
-    }
+    send_only(request);
     std::string response;
     char buffer[4096];
     ssize_t n = 0;
@@ -84,6 +79,16 @@ class RawConnection {
       response.append(buffer, static_cast<std::size_t>(n));
     }
     return response;
+  }
+
+  // Sends bytes without waiting for an answer (a request sent in pieces).
+  void send_only(const std::string& bytes) {
+    std::size_t sent = 0;
+    while (fd_ >= 0 && sent < bytes.size()) {
+      const ssize_t n = send(fd_, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
+      if (n <= 0) break;
+      sent += static_cast<std::size_t>(n);
+    }
   }
 
  private:
