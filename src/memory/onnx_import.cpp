@@ -145,12 +145,12 @@ const onnx::TensorShapeProto* tensor_shape(const onnx::TypeProto& type) {
   return &type.tensor_type().shape();
 }
 
-// nullopt when a dimension is not a known size.
+// nullopt when a dimension is not a known size, or the count overflows.
 std::optional<std::int64_t> element_count(const onnx::TensorShapeProto& shape) {
   std::int64_t elements = 1;
   for (const auto& dim : shape.dim()) {
     if (!dim.has_dim_value() || dim.dim_value() < 0) return std::nullopt;
-    elements *= dim.dim_value();
+    if (__builtin_mul_overflow(elements, dim.dim_value(), &elements)) return std::nullopt;
   }
   return elements;
 }
@@ -496,12 +496,27 @@ class ParameterTable {
 
 std::vector<std::int64_t> input_shape(const onnx::ValueInfoProto& data, const std::string& path) {
   const auto& shape = *tensor_shape(data.type());
+  // Bounds no real input reaches; past them the element counts below would overflow.
+  constexpr std::int64_t kMaxDim = std::int64_t{1} << 31;
+  constexpr std::int64_t kMaxSampleElements = std::int64_t{1} << 40;
   std::vector<std::int64_t> sizes;
+  std::int64_t elements = 1;
   for (int i = 1; i < shape.dim_size(); ++i) {
     if (!shape.dim(i).has_dim_value())
       throw ParseError(path, 0, "",
                        fmt::format("data input '{}': dimension {} is not fixed", data.name(), i));
-    sizes.push_back(shape.dim(i).dim_value());
+    const std::int64_t size = shape.dim(i).dim_value();
+    if (size < 1 || size > kMaxDim) {
+      throw ParseError(path, 0, "",
+                       fmt::format("data input '{}': dimension {} is {} (must be 1..{})", data.name(), i, size,
+                                   kMaxDim));
+    }
+    elements *= size;
+    if (elements > kMaxSampleElements) {
+      throw ParseError(path, 0, "",
+                       fmt::format("data input '{}': more than 2^40 elements per sample", data.name()));
+    }
+    sizes.push_back(size);
   }
   return sizes;
 }

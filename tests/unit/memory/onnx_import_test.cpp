@@ -114,6 +114,13 @@ TEST(OnnxImport, UnsupportedOperatorIsAnErrorNamingTheNode) {
   EXPECT_NE(message.find("node 'mystery_op' (Mystery)"), std::string::npos) << message;
 }
 
+TEST(OnnxImport, InputDimensionsOutsideRealSizesAreErrors) {
+  std::string message = import_error(fixture("zero_dim.onnx"));
+  EXPECT_NE(message.find("data input 'x': dimension 2 is 0 (must be 1.."), std::string::npos) << message;
+  message = import_error(fixture("huge_dims.onnx"));
+  EXPECT_NE(message.find("data input 'x': dimension 2 is 1099511627776"), std::string::npos) << message;
+}
+
 TEST(OnnxImport, NonOnnxAndTruncatedFilesAreClearErrors) {
   test::TempDir dir;
   const std::string text_path = dir.write("notes.onnx", "this is not a model\n");
