@@ -33,7 +33,8 @@ struct ForecastPoint {
   float upper = 0;
 };
 
-// Turns predict() output of one window into points with intervals: value -/+ half_width * scale.
+// Turns predict() output of one window into points with intervals: value -/+ half_width * scale,
+// each clipped to what the channel can read (0..100 %, no negative watts, MiB or MHz).
 // Without calibration the bounds are NaN (no interval).
 std::vector<ForecastPoint> with_intervals(const Forecaster& model, const WindowRef& w,
                                           std::span<const float> pred);

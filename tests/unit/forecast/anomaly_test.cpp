@@ -41,6 +41,27 @@ std::vector<std::string> kinds(const Segment& s) {
 
 bool in(std::size_t k, std::size_t from_s, std::size_t to_s) { return k >= from_s * kSps && k < to_s * kSps; }
 
+// Intervals around a forecast stay within what the channel can read.
+TEST(ForecastIntervals, AreClippedToTheChannelsRange) {
+  const auto model = make_forecaster("persistence", ForecastSpec{});
+  Calibration cal;
+  cal.half_width.assign(model->spec().outputs(), 0.5F);  // half a window scale: +-50 % of utilization
+  model->set_calibration(cal);
+  const Segment s = busy(200, [](Channel c, std::size_t, float v) { return c == Channel::gpu_util ? 30.0F : v; });
+  const WindowRef w{test::history(s), 1999};
+  std::vector<float> pred(model->spec().outputs());
+  model->predict(std::span<const WindowRef>(&w, 1), pred);
+  const auto points = with_intervals(*model, w, pred);
+  const std::size_t horizons = model->spec().horizons.size();
+  const ForecastPoint& util = points[index_of(Channel::gpu_util) * horizons];
+  EXPECT_FLOAT_EQ(util.value, 30.0F);
+  EXPECT_FLOAT_EQ(util.lower, 0.0F);  // 30 - 50, clipped
+  EXPECT_FLOAT_EQ(util.upper, 80.0F);
+  const ForecastPoint& power = points[index_of(Channel::power) * horizons];
+  EXPECT_GE(power.lower, 0.0F);
+  EXPECT_TRUE(std::isnan(points[index_of(Channel::temperature) * horizons].value));  // no such channel
+}
+
 TEST(AnomalyRules, SteadyLoadIsQuiet) { EXPECT_TRUE(kinds(busy(600)).empty()); }
 
 TEST(AnomalyRules, CollapseWithMemoryHeldFiresOnce) {
