@@ -247,7 +247,19 @@ void register_forecast_eval(CLI::App& forecast, const GlobalOptions& global) {
   cmd->add_flag("--json", args->json,
                 "Print {\"results\":[{model, channel, horizon_s, n, mae, rmse, mase}]}");
   add_forecast_options(*cmd, args->forecast, true);
-  cmd->callback([args, &global] { run_eval(*args, global); });
+  cmd->callback([args, cmd, &global] {
+    // A trained model brings its own grid and horizons: options that would change them are errors.
+    if (!args->test.empty() || !args->model_file.empty()) {
+      for (const char* option : {"--horizons", "--step"}) {
+        if (cmd->count(option) > 0) {
+          throw UsageError(fmt::format("{} applies to --split (training); a model file forecasts at its own "
+                                       "step and horizons",
+                                       option));
+        }
+      }
+    }
+    run_eval(*args, global);
+  });
 }
 
 }  // namespace gpuopt::cli

@@ -1,6 +1,7 @@
 // Parsing and printing of quantities given by people: durations ("100ms", "10m"),
 // power ("250W"), clocks ("1400MHz") and sizes ("40GiB"). Every parser throws
-// UsageError naming the offending text; none accepts negative values.
+// UsageError naming the offending text; none accepts negative values, durations over 100 years or
+// sizes over 1 EiB.
 #pragma once
 
 #include <chrono>

@@ -45,12 +45,17 @@ double scaled(std::string_view text, std::string_view what,
   throw UsageError(fmt::format("invalid {} '{}': unknown unit '{}' (use {})", what, text, unit, valid));
 }
 
+// Past these a value is a typo, and llround would overflow.
+constexpr double kMaxDurationMs = 100 * 365.25 * 86400e3;
+constexpr double kMaxSizeBytes = 1152921504606846976.0;  // 2^60
+
 }  // namespace
 
 std::chrono::milliseconds parse_duration(std::string_view text) {
   static constexpr std::pair<std::string_view, double> kUnits[] = {
       {"", 1000.0}, {"ms", 1.0}, {"s", 1000.0}, {"m", 60e3}, {"min", 60e3}, {"h", 3600e3}, {"d", 86400e3}};
   const double ms = scaled(text, "duration", kUnits, "ms, s, m, h or d");
+  if (ms > kMaxDurationMs) throw UsageError(fmt::format("invalid duration '{}': longer than 100 years", text));
   return std::chrono::milliseconds(static_cast<std::int64_t>(std::llround(ms)));
 }
 
@@ -88,8 +93,9 @@ std::uint64_t parse_size_bytes(std::string_view text) {
                                                                    {"MB", 1e6},
                                                                    {"GB", 1e9},
                                                                    {"TB", 1e12}};
-  return static_cast<std::uint64_t>(
-      std::llround(scaled(text, "size", kUnits, "B, KiB, MiB, GiB, TiB, KB, MB, GB or TB")));
+  const double bytes = scaled(text, "size", kUnits, "B, KiB, MiB, GiB, TiB, KB, MB, GB or TB");
+  if (bytes > kMaxSizeBytes) throw UsageError(fmt::format("invalid size '{}': larger than 1 EiB", text));
+  return static_cast<std::uint64_t>(std::llround(bytes));
 }
 
 HostPort parse_host_port(std::string_view text) {

@@ -1,5 +1,6 @@
 #include "gpuopt/forecast/forecaster.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -79,6 +80,8 @@ std::vector<std::chrono::milliseconds> parse_horizons(const std::string& text,
       throw UsageError(
           fmt::format("horizon '{}' is not a multiple of the step {}", item, format_duration(step)));
     }
+    if (std::find(out.begin(), out.end(), h) != out.end())
+      throw UsageError(fmt::format("horizon '{}' is given twice", item));
     out.push_back(h);
     start = comma + 1;
   }

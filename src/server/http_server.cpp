@@ -57,10 +57,12 @@ std::string status_reason(int status, std::size_t max_body_bytes) {
   }
 }
 
-// Bodies httplib would mishandle, refused before it reads them (the connection is then closed, as
-// the unread body is still on it): a chunked body is read without the size limit (cpp-httplib
-// 0.11), and a form-encoded one (curl -d's default type) is parsed as form fields and capped at
-// 8 KiB, so a task JSON sent that way would fail with a misleading error.
+// Bodies httplib would mishandle, refused before it reads them: a chunked body is read without the
+// size limit (cpp-httplib 0.11), and a form-encoded one (curl -d's default type) is parsed as form
+// fields and capped at 8 KiB, so a task JSON sent that way would fail with a misleading error.
+// httplib 0.11 cannot close the connection from here: it reads the unread body as the next
+// request, which fails as malformed (400) and ends the connection. No route changes state, so
+// a request smuggled in such a body gains nothing a direct one would not.
 std::optional<HttpResponse> refuse_body(const httplib::Request& req, std::size_t max_body_bytes) {
   std::optional<HttpResponse> out;
   if (req.has_header("Transfer-Encoding")) {
@@ -74,7 +76,6 @@ std::optional<HttpResponse> refuse_body(const httplib::Request& req, std::size_t
                                 "(curl: -H 'Content-Type: application/json')");
     }
   }
-  if (out) out->headers.emplace_back("Connection", "close");
   return out;
 }
 

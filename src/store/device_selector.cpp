@@ -45,7 +45,7 @@ const StoredDevice& select_device(std::span<const StoredDevice> devices, std::st
     const auto id = parse_number(selector.substr(1));
     const auto found = matching(devices, [&](const StoredDevice& d) { return id && d.id == *id; });
     if (found.size() == 1) return *found.front();
-    throw UsageError(fmt::format("--gpu '{}': no device with that id in {}; devices: {}", selector,
+    throw UsageError(fmt::format("GPU '{}': no device with that id in {}; devices: {}", selector,
                                  store_path, describe(all)));
   }
   if (const auto exact = matching(devices, [&](const StoredDevice& d) { return d.info.uuid == selector; });
@@ -56,7 +56,7 @@ const StoredDevice& select_device(std::span<const StoredDevice> devices, std::st
     const auto found = matching(devices, [&](const StoredDevice& d) { return d.info.index == *index; });
     if (found.size() == 1) return *found.front();
     if (found.size() > 1) {
-      throw UsageError(fmt::format("--gpu '{}': {} devices have index {}; choose one by id or UUID: {}",
+      throw UsageError(fmt::format("GPU '{}': {} devices have index {}; choose one by id or UUID: {}",
                                    selector, found.size(), *index, describe(found)));
     }
   }
@@ -64,10 +64,10 @@ const StoredDevice& select_device(std::span<const StoredDevice> devices, std::st
       devices, [&](const StoredDevice& d) { return !selector.empty() && d.info.uuid.starts_with(selector); });
   if (prefixed.size() == 1) return *prefixed.front();
   if (prefixed.size() > 1) {
-    throw UsageError(fmt::format("--gpu '{}' is ambiguous: it matches {}", selector, describe(prefixed)));
+    throw UsageError(fmt::format("GPU '{}' is ambiguous: it matches {}", selector, describe(prefixed)));
   }
   throw UsageError(
-      fmt::format("--gpu '{}': no such device in {}; devices: {}", selector, store_path, describe(all)));
+      fmt::format("GPU '{}': no such device in {}; devices: {}", selector, store_path, describe(all)));
 }
 
 }  // namespace gpuopt::store
