@@ -34,6 +34,9 @@ void run_events(const EventsArgs& args, const GlobalOptions& global) {
   const EpochMs from = args.since.empty() ? 0 : parse_time_arg(args.since, now);
   const EpochMs to =
       args.until.empty() ? std::numeric_limits<EpochMs>::max() : parse_time_arg(args.until, now);
+  if (from >= to) {
+    throw UsageError(fmt::format("--since {} is not before --until {}", format_iso8601(from), format_iso8601(to)));
+  }
   std::optional<DeviceId> device;
   if (!args.gpu.empty()) device = store.find_device(args.gpu).id;
   const std::vector<Event> events = store.events(from, to, device, args.kind);

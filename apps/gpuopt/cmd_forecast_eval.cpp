@@ -167,9 +167,10 @@ EvalOutput score_model_file(const EvalArgs& args, const GlobalOptions& global, s
   const auto windows = forecast::evaluation_windows(traces, model->spec(), stride);
   if (windows.empty()) {
     throw Error(fmt::format(
-        "the test traces are too short: a forecast origin needs {} of samples before it and {} after",
+        "the test traces are too short: a forecast origin needs {} of samples before it and {} after, "
+        "without a gap; the longest segment is {}",
         format_duration(model->spec().step * model->spec().window.fine_steps),
-        format_duration(model->spec().horizons.back())));
+        format_duration(model->spec().horizons.back()), forecast::longest_segment(traces)));
   }
   forecast::EvalAccumulator acc(model->spec());
   const forecast::Forecaster* models[] = {model.get()};

@@ -253,6 +253,8 @@ void run_query(const QueryOptions& opt, const GlobalOptions& global) {
   }
   const std::optional<Metric> metric = parse_metric(opt.metric);
   const std::chrono::milliseconds step{opt.resample.empty() ? 0 : parse_duration(opt.resample).count()};
+  if (!opt.resample.empty() && step.count() <= 0)
+    throw UsageError(fmt::format("--resample '{}': must be a positive duration, e.g. 1m", opt.resample));
   if (!metric && step.count() > 0) throw UsageError("--resample needs a single --metric, not 'all'");
   const auto store = Store::open(resolve_db_path(global), Store::Mode::read_only);
   const StoredDevice device = store.find_device(opt.gpu);
@@ -307,6 +309,7 @@ void register_query(CLI::App& app, const GlobalOptions& global) {
       ->check(CLI::IsMember(kFormats))
       ->capture_default_str();
   cmd->add_option("--limit", opt->limit, "Print at most N points, the oldest first (0 = all)")
+      ->check(CLI::Range(std::size_t{0}, std::size_t{1'000'000'000'000}))
       ->capture_default_str();
   cmd->add_flag("--list-devices", opt->list_devices,
                 "List the stored devices with their sample counts and time ranges");

@@ -30,6 +30,23 @@ bool Segment::has(Channel c) const {
   return false;
 }
 
+std::string longest_segment(std::span<const Trace> traces) {
+  std::chrono::milliseconds longest{0};
+  std::string where;
+  for (const Trace& trace : traces) {
+    for (const GpuSeries& gpu : trace.gpus) {
+      for (const Segment& segment : gpu.segments) {
+        const auto length = segment.step * static_cast<std::int64_t>(segment.size());
+        if (length <= longest) continue;
+        longest = length;
+        where = fmt::format("GPU {} of {}", gpu.device.index, trace.file);
+      }
+    }
+  }
+  if (where.empty()) return "none (no samples)";
+  return fmt::format("{:.1f} s ({})", std::chrono::duration<double>(longest).count(), where);
+}
+
 std::size_t GpuSeries::steps() const {
   std::size_t n = 0;
   for (const Segment& s : segments) n += s.size();

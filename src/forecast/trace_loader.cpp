@@ -7,6 +7,7 @@
 
 #include "gpuopt/error.hpp"
 #include "gpuopt/nvidia_smi_csv.hpp"
+#include "gpuopt/units.hpp"
 
 namespace gpuopt::forecast {
 
@@ -25,12 +26,20 @@ Trace load_trace(const std::string& path, const TraceLoadOptions& options) {
   }
   Trace trace{path, {}};
   bool any_channel = false;
+  bool any_segment = false;
   for (std::size_t gpu = 0; gpu < result.devices.size() && gpu < by_gpu.size(); ++gpu) {
     GpuSeries series{result.devices[gpu], resample(by_gpu[gpu], options.resample, path)};
     for (const Segment& s : series.segments) {
+      any_segment = true;
       for (const ChannelInfo& info : all_channels()) any_channel = any_channel || s.has(info.channel);
     }
     trace.gpus.push_back(std::move(series));
+  }
+  if (!any_segment) {
+    throw ParseError(path, 0, "",
+                     fmt::format("no GPU of the {} has two samples within {} of each other{}", result.devices.size(),
+                                 format_duration(options.resample.max_gap),
+                                 result.interleaved_gpus > 1 ? " (is --gpus right?)" : ""));
   }
   if (!any_channel) {
     throw ParseError(path, 1, "", fmt::format("no column the forecaster uses ({})", channel_names_list()));

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <random>
 
+#include <fmt/format.h>
+
 #include "gpuopt/error.hpp"
 #include "models.hpp"
 
@@ -93,7 +95,11 @@ std::unique_ptr<Forecaster> train_forecaster(std::string_view name, std::span<co
   cal_sel.from_fraction = 1 - kCalibrationFraction;
   const std::vector<WindowRef> cal_windows = select_windows(traces, spec, cal_sel);
   if (fit_windows.empty()) {
-    throw Error("no trace segment is long enough to train on (needs the longest horizon plus a few seconds)");
+    const auto needs = (spec.step * spec.window.fine_steps + spec.horizons.back()) / (1 - kCalibrationFraction);
+    throw Error(fmt::format(
+        "no trace segment is long enough to train on: one needs about {:.1f} s without a gap (the longest "
+        "horizon, the recent window and the calibration share); the longest is {}",
+        std::chrono::duration<double>(needs).count(), longest_segment(traces)));
   }
   model->fit(fit_windows, options);
   calibrate(*model, cal_windows.empty() ? std::span<const WindowRef>(fit_windows) : cal_windows);

@@ -137,7 +137,9 @@ void TraceReader::read_header() {
   if (schema_.metric_columns == 0) {
     throw ParseError(
         path_, at, "",
-        fmt::format("no metric column gpuopt knows in the header (known: {})", known_fields_list()));
+        schema_.header_problems.empty()
+            ? fmt::format("no metric column gpuopt knows in the header (known: {})", known_fields_list())
+            : fmt::format("no usable metric column: {}", fmt::join(schema_.header_problems, "; ")));
   }
   result_.ignored_columns = schema_.ignored_columns;
   for (auto& problem : schema_.header_problems) add_issue(at, std::move(problem));

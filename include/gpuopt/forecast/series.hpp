@@ -81,4 +81,8 @@ struct Trace {
   std::vector<GpuSeries> gpus;
 };
 
+// The longest segment of the traces, for errors about traces too short to use:
+// "12.3 s (GPU 3 of ckpt1.csv)", or "none (no samples)".
+std::string longest_segment(std::span<const Trace> traces);
+
 }  // namespace gpuopt::forecast
