@@ -104,7 +104,7 @@ void register_mem_predict(CLI::App& mem, const GlobalOptions& global) {
   cmd->add_option("--torchsummary", args->torchsummary, "torchsummary output (text)")->type_name("FILE");
   cmd->add_option("--batch-size", args->batch_size,
                   "Batch size (required with --onnx/--torchsummary; overrides --task's)")
-      ->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 40));
+      ->check(CLI::Range(std::int64_t{1}, memory::kMaxBatchSize));
   cmd->add_option("--gpu-mem", args->gpu_mem,
                   "GPU memory, e.g. 40GiB (default: the task's gpu_mem_mib, else 40GiB)")
       ->type_name("SIZE");

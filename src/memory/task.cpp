@@ -160,6 +160,7 @@ Task TaskReader::read() const {
   if (find("precision")) task.precision = one_of("precision", kPrecisions);
   if (const json* mem = find("gpu_mem_mib")) task.gpu_mem_mib = integer(*mem, "gpu_mem_mib", 1);
   task.batch_size = integer(*find("batch_size"), "batch_size", 1);
+  if (task.batch_size > kMaxBatchSize) fail("batch_size", fmt::format("must be <= 2^40, got {}", task.batch_size));
   task.input_shape = shape("input_shape");
   task.params = integer(*find("params"), "params", 0);
   task.layers = layers("layers");

@@ -11,6 +11,10 @@
 
 namespace gpuopt::memory {
 
+// Largest batch size a task may name (files, HTTP, --batch-size): far past any real job, and small
+// enough that memory sums over it cannot overflow.
+inline constexpr std::int64_t kMaxBatchSize = std::int64_t{1} << 40;
+
 // One module call, in execution order. kind is the raw name from the source (PyTorch class name,
 // GPUMemNet lower-case name or ONNX op type); canonical_kind() maps it to the shared vocabulary.
 struct Layer {
@@ -29,7 +33,7 @@ struct Task {
   std::string family;  // model family for grouped splits; derived from model when absent
   std::optional<std::string> framework, mode, precision, optimizer, gpu;  // null = not recorded
   std::optional<std::int64_t> gpu_mem_mib;
-  std::int64_t batch_size = 0;            // > 0
+  std::int64_t batch_size = 0;            // 1..kMaxBatchSize
   std::vector<std::int64_t> input_shape;  // per sample; empty = unknown (torchsummary)
   std::int64_t params = 0;                // >= 0
   std::vector<Layer> layers;              // non-empty, except in a measured record with params == 0

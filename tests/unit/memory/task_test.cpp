@@ -101,6 +101,7 @@ INSTANTIATE_TEST_SUITE_P(
                       BadCase{R"({"batch_size":"8"})", "batch_size", "expected an integer, got string"},
                       BadCase{R"({"batch_size":8.5})", "batch_size", "expected an integer"},
                       BadCase{R"({"batch_size":0})", "batch_size", ">= 1"},
+                      BadCase{R"({"batch_size":2199023255552})", "batch_size", "<= 2^40"},
                       BadCase{R"({"params":-1})", "params", ">= 0"},
                       BadCase{R"({"input_shape":[3,-32,32]})", "input_shape[1]", ">= 1"},
                       BadCase{R"({"input_shape":[]})", "input_shape", "empty"},
