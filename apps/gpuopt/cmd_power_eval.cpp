@@ -115,7 +115,10 @@ void run(const EvalArgs& args, const GlobalOptions& global) {
   options.optimizers = args.optimizers;
   options.holdout_gpu = args.holdout_gpu;
   options.epochs = args.epochs;
-  if (args.noise < 0) throw UsageError(fmt::format("--noise {:g}: must not be negative", args.noise));
+  if (!(args.noise >= 0 && args.noise <= 1))
+    throw UsageError(fmt::format("--noise {:g}: must be a fraction in [0, 1]", args.noise));
+  if (!(args.epochs >= 0 && args.epochs <= 1e6))
+    throw UsageError(fmt::format("--epochs {:g}: must be in [0, 1e6]", args.epochs));
   options.noise = {args.noise, args.seed};
   std::vector<power::JobCurve> curves;
   for (const std::string& spec : args.data) {

@@ -48,7 +48,8 @@ struct SourceOptions {
 // Opens a source by spec ("nvml", "sim", "sim:4", "replay:FILE", "auto").
 // Throws UsageError for an unknown spec (listing the valid ones) and NvmlError / ParseError
 // when the chosen source cannot start. With "auto", `notice` receives the one-line reason
-// when it falls back to the simulator.
+// when it falls back to the simulator; a library named in options.nvml_library that cannot be
+// loaded is an NvmlError instead (no silent fallback).
 std::unique_ptr<TelemetrySource> open_source(const std::string& spec, const SourceOptions& options,
                                              std::string* notice = nullptr);
 

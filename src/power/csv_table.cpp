@@ -78,9 +78,9 @@ std::size_t CsvTable::column(std::string_view name) const {
 }
 
 const std::string& CsvTable::field(const Row& row, std::size_t column) const {
-  if (column >= row.fields.size()) {
-    throw ParseError(path_, row.line, header_[column],
-                     fmt::format("row has {} fields, expected {}", row.fields.size(), header_.size()));
+  if (row.fields.size() != header_.size()) {
+    throw ParseError(path_, row.line, "",
+                     fmt::format("row has {} fields, expected {} (as the header)", row.fields.size(), header_.size()));
   }
   return row.fields[column];
 }

@@ -36,7 +36,7 @@ class CsvTable {
   // Index of a column; throws ParseError naming the file and the missing column.
   std::size_t column(std::string_view name) const;
 
-  // The field of a row; throws ParseError when the row is too short.
+  // The field of a row; throws ParseError when the row has more or fewer fields than the header.
   const std::string& field(const Row& row, std::size_t column) const;
   double number(const Row& row, std::size_t column) const;
   double positive(const Row& row, std::size_t column) const;

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "curve_set.hpp"
+#include "gpuopt/error.hpp"
 #include "gpuopt/power/curve.hpp"
 
 namespace gpuopt::power {
@@ -18,7 +19,21 @@ std::string JobCurve::key() const {
   return out;
 }
 
-void CurveSet::add(const std::string& key, const JobCurve& prototype, const OperatingPoint& point) {
+void CurveSet::add(const std::string& key, const JobCurve& prototype, const OperatingPoint& point,
+                   std::size_t line) {
+  const auto check = [&](double value, double max, std::string_view field, std::string_view unit) {
+    if (value > 0 && value <= max) return;
+    throw ParseError(prototype.source, line, std::string(field),
+                     fmt::format("{:g} {} is implausible for a GPU run (must be in (0, {:g}] {}; wrong unit?)", value,
+                                 unit, max, unit));
+  };
+  if (prototype.knob == Knob::power_limit_w) {
+    check(point.knob, 10'000, "power_limit", "W");
+  } else {
+    check(point.knob, 20'000, "sm_clock", "MHz");
+  }
+  check(point.time_s, 1e8, "time", "s");
+  check(point.avg_power_w, 10'000, "average_power", "W");
   auto [it, inserted] = index_.emplace(key, curves_.size());
   if (inserted) {
     curves_.push_back(prototype);

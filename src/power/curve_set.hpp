@@ -12,8 +12,11 @@ namespace gpuopt::power {
 
 class CurveSet {
  public:
-  // Adds `point` to the curve with `key`, created from `prototype` (points ignored) when new.
-  void add(const std::string& key, const JobCurve& prototype, const OperatingPoint& point);
+  // Adds `point`, read on `line` of prototype.source, to the curve with `key`, created from
+  // `prototype` (points ignored) when new. Throws ParseError naming the file and line for a value
+  // no GPU run has (a limit or power past 10 kW, a clock past 20 GHz, a time past 10^8 s): such
+  // a value is a unit mistake, and the optimizers' grids would grow with it.
+  void add(const std::string& key, const JobCurve& prototype, const OperatingPoint& point, std::size_t line);
   // The curves in first-seen order, each sorted with duplicates averaged.
   std::vector<JobCurve> finish();
 

@@ -29,7 +29,7 @@ std::vector<JobCurve> load_dvfs_table(const std::string& path, const std::string
     prototype.knob = Knob::sm_clock_mhz;
     prototype.unit = "run";
     curves.add(prototype.key(), prototype,
-               {table.positive(row, c_core), table.positive(row, c_time), table.positive(row, c_power)});
+               {table.positive(row, c_core), table.positive(row, c_time), table.positive(row, c_power)}, row.line);
   }
   auto out = curves.finish();
   if (out.empty()) throw ParseError(path, 0, "", "no data rows");
@@ -64,7 +64,7 @@ std::vector<JobCurve> load_ptx_blocks(const std::string& path, const std::string
     prototype.workload = fmt::format("{}/mem{}", benchmark, fields[0]);
     prototype.knob = Knob::sm_clock_mhz;
     prototype.unit = "run";
-    curves.add(prototype.key(), prototype, {values[1], values[2] / 1000.0, values[3]});
+    curves.add(prototype.key(), prototype, {values[1], values[2] / 1000.0, values[3]}, line);
   }
   auto out = curves.finish();
   if (out.empty()) throw ParseError(path, 0, "", "no data rows");

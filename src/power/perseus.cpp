@@ -33,7 +33,7 @@ std::vector<JobCurve> load_perseus_global(const std::string& path, const std::st
     const double gpus = table.positive(row, c_dp) * table.positive(row, c_tp) * table.positive(row, c_pp);
     const double time_s = table.positive(row, c_time);
     const double power_w = table.positive(row, c_energy) / time_s / gpus;
-    curves.add(prototype.key(), prototype, {table.positive(row, c_limit), time_s, power_w});
+    curves.add(prototype.key(), prototype, {table.positive(row, c_limit), time_s, power_w}, row.line);
   }
   auto out = curves.finish();
   if (out.empty()) throw ParseError(path, 0, "", "no data rows");
@@ -61,7 +61,7 @@ std::vector<JobCurve> load_perseus_stages(const std::string& path) {
     prototype.unit = "iteration";
     const double time_s = table.positive(row, c_time);
     curves.add(prototype.key(), prototype,
-               {table.positive(row, c_frequency), time_s, table.positive(row, c_energy) / time_s});
+               {table.positive(row, c_frequency), time_s, table.positive(row, c_energy) / time_s}, row.line);
   }
   auto out = curves.finish();
   if (out.empty()) throw ParseError(path, 0, "", "no data rows");

@@ -40,7 +40,7 @@ std::vector<JobCurve> load_zeus_profile(const std::string& path) {
     double energy_j = 0;
     for (const std::size_t c : energy_columns) energy_j += table.positive(row, c);
     const double gpus = static_cast<double>(energy_columns.size());
-    curves.add(prototype.key(), prototype, {limit_w, elapsed_s, energy_j / gpus / elapsed_s});
+    curves.add(prototype.key(), prototype, {limit_w, elapsed_s, energy_j / gpus / elapsed_s}, row.line);
   }
   auto out = curves.finish();
   if (out.empty()) throw ParseError(path, 0, "", "no data rows");

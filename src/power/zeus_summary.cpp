@@ -82,7 +82,7 @@ std::vector<JobCurve> load_zeus_summary(const std::string& path, const std::stri
     prototype.iterations_per_unit = (known->samples + prototype.batch_size - 1) / prototype.batch_size;
     const OperatingPoint point{table.positive(row, c_limit), table.positive(row, c_time),
                                table.positive(row, c_power)};
-    curves.add(prototype.key(), prototype, point);
+    curves.add(prototype.key(), prototype, point, row.line);
   }
   auto out = curves.finish();
   if (out.empty()) throw ParseError(path, 0, "", "no data rows");

@@ -39,6 +39,8 @@ std::unique_ptr<TelemetrySource> open_source(const std::string& spec, const Sour
   if (spec == "auto") {
     const NvmlProbe probe = probe_nvml(options.nvml_library);
     if (probe.available) return make_nvml_source(options);
+    // A library named on purpose that does not load is a mistake to report, not "no driver".
+    if (!options.nvml_library.empty()) throw NvmlError(probe.message);
     if (notice) {
       *notice = fmt::format("no NVIDIA driver ({}); using the simulated GPU (--source sim)", probe.message);
     }

@@ -80,7 +80,13 @@ TEST_F(DataFiles, NonPositiveAndMissingValuesAreRefused) {
   const auto negative = write("summary_power_a.csv", std::string(kHeader) + "squad,bert,8,adamw,-5,10,120\n");
   EXPECT_EQ(parse_error(negative), negative + ":2: field 'power_limit': -5 is not positive");
   const auto short_row = write("summary_power_b.csv", std::string(kHeader) + "squad,bert,8,adamw,100\n");
-  EXPECT_NE(parse_error(short_row).find(":2: field 'time_per_epoch': row has 5 fields"), std::string::npos);
+  EXPECT_NE(parse_error(short_row).find(":2: row has 5 fields, expected 7"), std::string::npos);
+  const auto long_row = write("summary_power_c.csv", std::string(kHeader) + "squad,bert,8,adamw,100,10,120,x\n");
+  EXPECT_NE(parse_error(long_row).find(":2: row has 8 fields, expected 7"), std::string::npos);
+  // A value in another unit (mW under W) would stretch the optimizers' setting grids without bound.
+  const auto milliwatts = write("summary_power_d.csv", std::string(kHeader) + "squad,bert,8,adamw,250000,10,120\n");
+  EXPECT_EQ(parse_error(milliwatts), milliwatts + ":2: field 'power_limit': 250000 W is implausible for a GPU run "
+                                                  "(must be in (0, 10000] W; wrong unit?)");
 }
 
 TEST_F(DataFiles, MissingColumnAndUnknownDataset) {
