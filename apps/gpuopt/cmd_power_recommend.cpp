@@ -1,4 +1,5 @@
 // `gpuopt power recommend`: a power limit for a GPU from its recent telemetry.
+#include <algorithm>
 #include <charconv>
 #include <chrono>
 #include <fstream>
@@ -61,6 +62,11 @@ power::GpuObservation from_source(const RecommendArgs& args, const GlobalOptions
   const auto [end, error] = std::from_chars(args.gpu.data(), args.gpu.data() + args.gpu.size(), index);
   if (error != std::errc() || end != args.gpu.data() + args.gpu.size() || index < 0) {
     throw UsageError(fmt::format("--gpu '{}': with --live, give the GPU's index in the source", args.gpu));
+  }
+  const auto& devices = source->devices();
+  if (std::none_of(devices.begin(), devices.end(), [&](const DeviceInfo& d) { return d.index == index; })) {
+    throw UsageError(fmt::format("--gpu {}: the source has no such GPU ({} GPU{})", index, devices.size(),
+                                 devices.size() == 1 ? "" : "s"));
   }
   power::GpuObservation gpu;
   int count = 0;
