@@ -55,6 +55,7 @@ CsvTable::CsvTable(const std::string& path) : path_(path) {
     ++number;
     if (text.empty() || text == "\r") continue;
     if (header_.empty()) {
+      if (text.starts_with("\xEF\xBB\xBF")) text.erase(0, 3);  // a UTF-8 byte-order mark
       header_ = split_csv_line(text);
       continue;
     }

@@ -39,13 +39,52 @@ std::vector<std::string> header_of(const std::string& path) {
   if (!in) throw ParseError(path, 0, "", "cannot open the file");
   std::string line;
   std::getline(in, line);
+  if (line.starts_with("\xEF\xBB\xBF")) line.erase(0, 3);  // a UTF-8 byte-order mark
+  if (line.ends_with('\r')) line.pop_back();
   return split_csv_line(line);
 }
 
-bool has_columns(const std::vector<std::string>& header, std::initializer_list<const char*> names) {
-  return std::all_of(names.begin(), names.end(), [&](const char* name) {
+// The columns that tell each headed format apart.
+struct HeadedFormat {
+  const char* name;
+  std::initializer_list<const char*> columns;
+};
+constexpr HeadedFormat kZeusSummary{"Zeus summary",
+                                    {"dataset", "network", "batch_size", "power_limit", "time_per_epoch",
+                                     "average_power"}};
+constexpr HeadedFormat kZeusProfile{"zeus-profile window file", {"window_name", "elapsed_time"}};
+constexpr HeadedFormat kPerseusStages{"Perseus stage profile", {"stage", "instruction", "frequency", "time", "energy"}};
+constexpr HeadedFormat kDvfsTable{"DVFS table",
+                                  {"benchmark", "argNo", "core_frequency", "memory_frequency", "average_power",
+                                   "time"}};
+
+bool has_columns(const std::vector<std::string>& header, const HeadedFormat& format) {
+  return std::all_of(format.columns.begin(), format.columns.end(), [&](const char* name) {
     return std::find(header.begin(), header.end(), name) != header.end();
   });
+}
+
+// For a header no format matches: the format it shares most columns with (at least two), and
+// which of that format's columns it lacks; "" when none is close.
+std::string closest_format(const std::vector<std::string>& header) {
+  const HeadedFormat* best = nullptr;
+  std::size_t best_shared = 1;
+  for (const HeadedFormat* f : {&kZeusSummary, &kZeusProfile, &kPerseusStages, &kDvfsTable}) {
+    const auto shared = static_cast<std::size_t>(std::count_if(f->columns.begin(), f->columns.end(), [&](const char* c) {
+      return std::find(header.begin(), header.end(), c) != header.end();
+    }));
+    if (shared > best_shared) {
+      best = f;
+      best_shared = shared;
+    }
+  }
+  if (!best) return "";
+  std::vector<std::string> missing;
+  for (const char* c : best->columns) {
+    if (std::find(header.begin(), header.end(), c) == header.end()) missing.emplace_back(c);
+  }
+  return fmt::format("; its header looks like a {} but lacks column{} {}", best->name, missing.size() == 1 ? "" : "s",
+                     fmt::join(missing, ", "));
 }
 
 // The GPU a DVFS table belongs to: the file-name prefix ("v100-dvfs-real.csv"), else unknown.
@@ -89,7 +128,7 @@ std::vector<JobCurve> load_power_file(const std::string& spec) {
   }
   const auto header = header_of(path);
   // A Zeus summary under another name: its columns say what it is, but only GPU=FILE says which GPU.
-  if (has_columns(header, {"dataset", "network", "batch_size", "power_limit", "time_per_epoch", "average_power"})) {
+  if (has_columns(header, kZeusSummary)) {
     if (gpu.empty()) {
       throw UsageError(fmt::format(
           "{}: a Zeus summary whose name is not summary_power_<gpu>.csv needs its GPU: give it as GPU={}", path,
@@ -97,19 +136,18 @@ std::vector<JobCurve> load_power_file(const std::string& spec) {
     }
     return zeus_summary(gpu);
   }
-  if (has_columns(header, {"window_name", "elapsed_time"})) return with_gpu(load_zeus_profile(path));
-  if (has_columns(header, {"stage", "instruction", "frequency", "time", "energy"})) {
+  if (has_columns(header, kZeusProfile)) return with_gpu(load_zeus_profile(path));
+  if (has_columns(header, kPerseusStages)) {
     return with_gpu(load_perseus_stages(path));
   }
-  if (has_columns(header,
-                  {"benchmark", "argNo", "core_frequency", "memory_frequency", "average_power", "time"})) {
+  if (has_columns(header, kDvfsTable)) {
     return load_dvfs_table(path, gpu.empty() ? dvfs_gpu(stem) : gpu);
   }
   throw UsageError(fmt::format(
       "{}: not a power or clock curve file (expected a Zeus summary_power_<gpu>.csv, a zeus-profile window "
       "file, a Perseus zeus_global.csv or stage profile, a DVFS table or a gpuPTXModel "
-      "aggregated_dataset_<gpu>.csv)",
-      path));
+      "aggregated_dataset_<gpu>.csv){}",
+      path, closest_format(header)));
 }
 
 }  // namespace gpuopt::power

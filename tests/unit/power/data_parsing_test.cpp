@@ -117,5 +117,20 @@ TEST_F(DataFiles, OtherFormatsAreRecognised) {
   EXPECT_NE(parse_error(block_error).find(":2: expected 5 fields"), std::string::npos);
 }
 
+TEST_F(DataFiles, ANearMissHeaderNamesTheMissingColumnsAndAByteOrderMarkIsRead) {
+  const auto renamed = write("sweep.csv", "dataset,network,batch_size,optimizer,powr_limit,time_per_epoch,"
+                                          "average_power\nsquad,bert,8,adamw,100,10,120\n");
+  try {
+    load_power_file("v100=" + renamed);
+    FAIL() << "expected an error";
+  } catch (const UsageError& e) {
+    EXPECT_NE(std::string(e.what()).find("looks like a Zeus summary but lacks column power_limit"),
+              std::string::npos)
+        << e.what();
+  }
+  const auto bom = write("bom.csv", "\xEF\xBB\xBF" + std::string(kHeader) + "squad,bert,8,adamw,100,10,120\n");
+  EXPECT_EQ(load_power_file("v100=" + bom).size(), 1u);
+}
+
 }  // namespace
 }  // namespace gpuopt::power
