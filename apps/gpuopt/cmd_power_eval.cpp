@@ -171,10 +171,12 @@ void register_power_eval(CLI::App& power, const GlobalOptions& global) {
       ->required()
       ->expected(1, -1);
   cmd->add_option("--holdout-gpu", args->holdout_gpu, "Evaluate only this GPU (default: every GPU in turn)");
-  cmd->add_option("--eta", args->eta, "Zeus cost weight of energy: eta*energy + (1-eta)*max_limit*time")
-      ->capture_default_str();
+  CLI::Option* eta =
+      cmd->add_option("--eta", args->eta, "Zeus cost weight of energy: eta*energy + (1-eta)*max_limit*time")
+          ->capture_default_str();
   cmd->add_option("--max-slowdown", args->max_slowdown,
-                  "Minimise energy with at most this slowdown instead (e.g. 5%)");
+                  "Minimise energy with at most this slowdown instead (e.g. 5%)")
+      ->excludes(eta);
   cmd->add_flag("--clock", args->clock, "SM-clock mode: clock curves, energy x delay objective");
   cmd->add_option("--optimizers", args->optimizers, "Optimizers to run: default, oracle, zeus-sweep, gpuopt")
       ->delimiter(',')

@@ -135,9 +135,10 @@ void register_power_recommend(CLI::App& power, const GlobalOptions& global) {
       ->required();
   cmd->add_option("--window", args->window, "How far back to average the stored power draw")
       ->capture_default_str();
-  cmd->add_option("--eta", args->eta, "Zeus cost weight of energy vs time, in [0, 1]")->capture_default_str();
-  cmd->add_option("--max-slowdown", args->max_slowdown,
-                  "Minimise energy with at most this slowdown (e.g. 5%)");
+  CLI::Option* eta =
+      cmd->add_option("--eta", args->eta, "Zeus cost weight of energy vs time, in [0, 1]")->capture_default_str();
+  cmd->add_option("--max-slowdown", args->max_slowdown, "Minimise energy with at most this slowdown (e.g. 5%)")
+      ->excludes(eta);
   cmd->add_option("--prior", args->prior_file, "A curve model file from `gpuopt power eval --save-prior`");
   cmd->add_flag("--live", args->live, "Read the source now instead of the store");
   add_source_options(*cmd, args->source);
