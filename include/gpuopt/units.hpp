@@ -26,6 +26,11 @@ double parse_clock_mhz(std::string_view text);
 // "40GiB", "40960MiB", "512KiB", "1024" (bytes); also GB/MB (powers of 1000).
 std::uint64_t parse_size_bytes(std::string_view text);
 
+// Readings no GPU gives, shared by every reader of measured data (telemetry CSVs, power sweeps):
+// a value past them is another unit (mW under W) or garbage. The largest boards draw ~1.5 kW.
+inline constexpr double kMaxGpuPowerW = 10'000;
+inline constexpr double kMaxGpuClockMhz = 20'000;
+
 // "127.0.0.1:9400" -> host + port; a bare ":9400" means 127.0.0.1.
 struct HostPort {
   std::string host;

@@ -5,6 +5,7 @@
 #include "curve_set.hpp"
 #include "gpuopt/error.hpp"
 #include "gpuopt/power/curve.hpp"
+#include "gpuopt/units.hpp"
 
 namespace gpuopt::power {
 
@@ -28,12 +29,12 @@ void CurveSet::add(const std::string& key, const JobCurve& prototype, const Oper
                                  unit, max, unit));
   };
   if (prototype.knob == Knob::power_limit_w) {
-    check(point.knob, 10'000, "power_limit", "W");
+    check(point.knob, kMaxGpuPowerW, "power_limit", "W");
   } else {
-    check(point.knob, 20'000, "sm_clock", "MHz");
+    check(point.knob, kMaxGpuClockMhz, "sm_clock", "MHz");
   }
   check(point.time_s, 1e8, "time", "s");
-  check(point.avg_power_w, 10'000, "average_power", "W");
+  check(point.avg_power_w, kMaxGpuPowerW, "average_power", "W");
   auto [it, inserted] = index_.emplace(key, curves_.size());
   if (inserted) {
     curves_.push_back(prototype);

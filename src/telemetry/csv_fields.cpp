@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "gpuopt/throttle.hpp"
+#include "gpuopt/units.hpp"
 
 namespace gpuopt::csv {
 namespace {
@@ -275,11 +276,11 @@ struct Range {
 Range plausible_range(Quantity q) {
   switch (q) {
     case Quantity::watts:
-      return {0, 10'000, "W"};  // the largest boards draw ~1.5 kW
+      return {0, kMaxGpuPowerW, "W"};
     case Quantity::celsius:
       return {-60, 200, "C"};
     case Quantity::megahertz:
-      return {0, 20'000, "MHz"};
+      return {0, kMaxGpuClockMhz, "MHz"};
     case Quantity::mebibytes:
       return {0, 64.0 * 1024 * 1024, "MiB"};  // 64 TiB
     default:
