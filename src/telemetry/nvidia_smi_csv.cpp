@@ -150,20 +150,22 @@ void TraceReader::read_header() {
   }
   if (identified) {
     interleaved_gpus_ = 1;
-  } else if (options_.gpus > 0) {
-    interleaved_gpus_ = options_.gpus;
-    // A wrong count mixes the GPUs' rows for good once stored: say when the timestamps disagree.
+  } else {
     const int detected = csv::detect_interleaved_gpus(
         csv::leading_timestamps(path_, schema_.timestamp_column, kDetectionRows));
-    if (detected > 1 && detected != options_.gpus) {  // 1 = evenly spaced, or too few rows to tell
-      add_issue(at, fmt::format("--gpus {} disagrees with the timestamps, which look like {} GPUs per "
-                                "sampling round; rows are assigned round-robin to {} GPUs as asked",
-                                options_.gpus, detected, options_.gpus));
+    if (options_.gpus > 0) {
+      interleaved_gpus_ = options_.gpus;
+      // A wrong count mixes the GPUs' rows for good once stored: say when the timestamps disagree
+      // (1 = evenly spaced, or too few rows to tell).
+      if (detected > 1 && detected != options_.gpus) {
+        add_issue(at, fmt::format("--gpus {} disagrees with the timestamps, which look like {} GPUs per "
+                                  "sampling round; rows are assigned round-robin to {} GPUs as asked",
+                                  options_.gpus, detected, options_.gpus));
+      }
+    } else {
+      interleaved_gpus_ = detected;
+      result_.interleaved_gpus_detected = true;
     }
-  } else {
-    interleaved_gpus_ = csv::detect_interleaved_gpus(
-        csv::leading_timestamps(path_, schema_.timestamp_column, kDetectionRows));
-    result_.interleaved_gpus_detected = true;
   }
   result_.interleaved_gpus = interleaved_gpus_;
   id_prefix_ = trace_id_prefix(path_);
@@ -327,9 +329,9 @@ void TraceReader::check_time_order(const Sample& sample) {
                           format_iso8601(sample.time_ms), result_.devices[gpu].index,
                           schema_.index_column < 0 && schema_.uuid_column < 0 ? " (wrong --gpus?)" : ""));
   } else if (sample.time_ms < last) {
-    add_issue(lines_.line_number(), fmt::format("time {} goes back from {} on GPU {} (row kept; a time seen before replaces that sample)",
-                                                format_iso8601(sample.time_ms), format_iso8601(last),
-                                                result_.devices[gpu].index));
+    add_issue(lines_.line_number(),
+              fmt::format("time {} goes back from {} on GPU {} (row kept; a time seen before replaces that sample)",
+                          format_iso8601(sample.time_ms), format_iso8601(last), result_.devices[gpu].index));
   }
   last = std::max(last, sample.time_ms);
 }
