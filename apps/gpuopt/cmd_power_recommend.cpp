@@ -103,8 +103,9 @@ std::string read_text(const std::string& path) {
 void run(const RecommendArgs& args, const GlobalOptions& global) {
   const power::Objective objective = power::make_objective(args.eta, args.max_slowdown, false);
   const power::GpuObservation gpu = args.live ? from_source(args, global) : from_store(args, global);
-  const auto r =
-      power::recommend_power_limit(gpu, objective, args.prior_file.empty() ? "" : read_text(args.prior_file));
+  const auto r = power::recommend_power_limit(gpu, objective,
+                                              args.prior_file.empty() ? "" : read_text(args.prior_file),
+                                              "--prior " + args.prior_file);
   fmt::print("GPU {}: recommended power limit {:g} W (now {:g} W)\n", args.gpu, r.power_limit_w,
              gpu.current_limit_w);
   fmt::print("expected vs the maximum limit: energy {:+.1f}%, time {:+.1f}%, {} {:+.1f}%\n",

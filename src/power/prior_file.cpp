@@ -22,15 +22,16 @@ nlohmann::json matrix_json(const Eigen::MatrixXd& m) {
   return rows;
 }
 
-Eigen::MatrixXd matrix_from(const nlohmann::json& j, Eigen::Index rows, Eigen::Index cols, const char* what) {
+Eigen::MatrixXd matrix_from(const nlohmann::json& j, Eigen::Index rows, Eigen::Index cols, const char* what,
+                            const std::string& source) {
   if (!j.is_array() || static_cast<Eigen::Index>(j.size()) != rows) {
-    throw UsageError(fmt::format("power prior: '{}' must have {} rows", what, rows));
+    throw UsageError(fmt::format("{}: '{}' must have {} rows", source, what, rows));
   }
   Eigen::MatrixXd m(rows, cols);
   for (Eigen::Index r = 0; r < rows; ++r) {
     const auto& row = j[static_cast<std::size_t>(r)];
     if (!row.is_array() || static_cast<Eigen::Index>(row.size()) != cols) {
-      throw UsageError(fmt::format("power prior: '{}' row {} must have {} values", what, r, cols));
+      throw UsageError(fmt::format("{}: '{}' row {} must have {} values", source, what, r, cols));
     }
     for (Eigen::Index c = 0; c < cols; ++c) m(r, c) = row[static_cast<std::size_t>(c)].get<double>();
   }
@@ -51,16 +52,16 @@ std::string CurvePrior::to_json() const {
   return out.dump(1);
 }
 
-CurvePrior CurvePrior::from_json(const std::string& text) {
+CurvePrior CurvePrior::from_json(const std::string& text, const std::string& source) {
   const auto j = nlohmann::json::parse(text, nullptr, false);
   if (!j.is_object() || j.value("format", "") != kFormat) {
-    throw UsageError(fmt::format("power prior: not a {} file", kFormat));
+    throw UsageError(fmt::format("{}: not a {} file", source, kFormat));
   }
   try {
     const std::string knob = j.at("knob").get<std::string>();
     CurvePrior prior(knob == "sm_clock_mhz" ? Knob::sm_clock_mhz : Knob::power_limit_w);
     if (j.at("knots").get<std::vector<double>>() != prior.knots_) {
-      throw UsageError("power prior: its knots differ from this version's basis");
+      throw UsageError(fmt::format("{}: its knots differ from this version's basis", source));
     }
     prior.curves_ = j.at("curves").get<int>();
     const auto m = static_cast<Eigen::Index>(prior.knots_.size());
@@ -68,13 +69,13 @@ CurvePrior CurvePrior::from_json(const std::string& text) {
     const char* names[2] = {"time", "power"};
     for (int o = 0; o < 2; ++o) {
       const auto& part = j.at(names[o]);
-      prior.mean_map_[o] = matrix_from(part.at("mean_map"), f, m, "mean_map");
-      prior.cov_[o] = matrix_from(part.at("cov"), m, m, "cov");
+      prior.mean_map_[o] = matrix_from(part.at("mean_map"), f, m, "mean_map", source);
+      prior.cov_[o] = matrix_from(part.at("cov"), m, m, "cov", source);
       prior.residual_var_[o] = part.at("residual_var").get<double>();
     }
     return prior;
   } catch (const nlohmann::json::exception& e) {
-    throw UsageError(fmt::format("power prior: {}", e.what()));
+    throw UsageError(fmt::format("{}: {}", source, e.what()));
   }
 }
 

@@ -52,7 +52,7 @@ std::string fit_prior_json(const std::vector<JobCurve>& curves, Knob knob) {
 }
 
 Recommendation recommend_power_limit(const GpuObservation& gpu, const Objective& objective,
-                                     const std::string& prior_json) {
+                                     const std::string& prior_json, const std::string& prior_source) {
   if (!(gpu.avg_power_w > 0)) throw UsageError("no power draw observed: cannot recommend a power limit");
   if (!(gpu.min_limit_w > 0 && gpu.max_limit_w >= gpu.min_limit_w)) {
     throw UsageError("the GPU reports no valid power-limit range: cannot recommend a power limit");
@@ -60,7 +60,8 @@ Recommendation recommend_power_limit(const GpuObservation& gpu, const Objective&
   const CurvePrior prior = CurvePrior::from_json(
       prior_json.empty()
           ? std::string(reinterpret_cast<const char*>(gpuopt_power_prior), gpuopt_power_prior_size)
-          : prior_json);
+          : prior_json,
+      prior_json.empty() ? "the shipped power prior" : prior_source);
   JobCurve shape;
   shape.points = {{gpu.min_limit_w, 1, 1}, {gpu.max_limit_w, 1, 1}};
   const std::vector<double> settings = candidate_settings(shape);

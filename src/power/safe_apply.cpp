@@ -136,6 +136,10 @@ bool owned_by_another_live_process(long pid) {
 
 ChangeResult apply_one(Target& t, const SettingChange& c, Setting setting, const SettingValue& previous,
                        const SettingValue& target, const std::string& done_kind) {
+  if (done_kind == "power.apply" && previous && target && std::abs(*previous - *target) < 1e-9) {
+    return {false, fmt::format("GPU {} ({}): {} is already {}; nothing changed", c.gpu, t.settings.name,
+                               label(setting), show(setting, target))};
+  }
   const std::string what = fmt::format("GPU {} ({}): {} {} -> {}", c.gpu, t.settings.name, label(setting),
                                        show(setting, previous), show(setting, target));
   if (c.dry_run) return {false, "dry run: would change " + what + "; nothing changed"};

@@ -28,7 +28,7 @@ class CurvePrior {
   static CurvePrior uninformed(Knob knob);
   // The prior as JSON and back (docs/power.md); from_json throws UsageError when malformed.
   std::string to_json() const;
-  static CurvePrior from_json(const std::string& text);
+  static CurvePrior from_json(const std::string& text, const std::string& source = "power prior");
 
   Knob knob() const { return knob_; }
   int training_curves() const { return curves_; }

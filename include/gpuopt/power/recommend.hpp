@@ -31,9 +31,11 @@ struct Recommendation {
   std::string why;                    // one or two sentences for people
 };
 
-// `prior_json`: "" = the shipped model. Throws UsageError for an observation without a
-// positive power or a valid range, or a malformed prior.
+// `prior_json`: "" = the shipped model; `prior_source` names it in errors (e.g. its path).
+// Throws UsageError for an observation without a positive power or a valid range, or a
+// malformed prior.
 Recommendation recommend_power_limit(const GpuObservation& gpu, const Objective& objective,
-                                     const std::string& prior_json = "");
+                                     const std::string& prior_json = "",
+                                     const std::string& prior_source = "power prior");
 
 }  // namespace gpuopt::power

@@ -92,6 +92,13 @@ TEST_F(SafeApply, SetsTheLimitRecordsItAndResetRestoresIt) {
                                                "power.pending", "power.reset"}));
 }
 
+TEST_F(SafeApply, TheCurrentValueChangesAndRecordsNothing) {
+  const ChangeResult r = apply_setting(*control_, *store_, limit(400));
+  EXPECT_FALSE(r.changed);
+  EXPECT_NE(r.message.find("power limit is already 400 W; nothing changed"), std::string::npos) << r.message;
+  EXPECT_TRUE(kinds().empty());
+}
+
 TEST_F(SafeApply, DryRunChangesAndRecordsNothing) {
   SettingChange c = limit(250);
   c.dry_run = true;
