@@ -12,6 +12,7 @@
 namespace gpuopt {
 
 // "250ms", "1.5s", "10m", "2h", "7d", or a bare number of seconds. Units: ms, s, m, h, d.
+// A duration that is not a whole number of milliseconds ("1.5ms", "0.0001s") is refused.
 std::chrono::milliseconds parse_duration(std::string_view text);
 
 // Shortest exact spelling: 100ms, 1s, 90s, 10m, 2h, 7d.
