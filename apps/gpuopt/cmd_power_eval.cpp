@@ -1,8 +1,11 @@
 // `gpuopt power eval`: optimizers on measured sweeps, leave-one-GPU-out.
 #include <cstdio>
+#include <filesystem>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <system_error>
 #include <vector>
 
 #include <fmt/format.h>
@@ -121,7 +124,15 @@ void run(const EvalArgs& args, const GlobalOptions& global) {
     throw UsageError(fmt::format("--epochs {:g}: must be in [0, 1e6]", args.epochs));
   options.noise = {args.noise, args.seed};
   std::vector<power::JobCurve> curves;
+  std::map<std::filesystem::path, std::string> seen;  // canonical path -> the --data argument
   for (const std::string& spec : args.data) {
+    std::error_code error;
+    const auto path = std::filesystem::weakly_canonical(power::parse_power_file_spec(spec).path, error);
+    if (!error) {
+      if (const auto [it, added] = seen.emplace(path, spec); !added) {
+        throw UsageError(fmt::format("--data {}: the same file as --data {}; give each file once", spec, it->second));
+      }
+    }
     auto loaded = power::load_power_file(spec);
     curves.insert(curves.end(), loaded.begin(), loaded.end());
   }

@@ -95,14 +95,16 @@ std::string dvfs_gpu(const std::string& stem) {
 
 }  // namespace
 
-std::vector<JobCurve> load_power_file(const std::string& spec) {
-  std::string gpu;
-  std::string path = spec;
+PowerFileSpec parse_power_file_spec(const std::string& spec) {
   if (const auto eq = spec.find('=');
       eq != std::string::npos && spec.substr(0, eq).find('/') == std::string::npos) {
-    gpu = spec.substr(0, eq);
-    path = spec.substr(eq + 1);
+    return {spec.substr(0, eq), spec.substr(eq + 1)};
   }
+  return {"", spec};
+}
+
+std::vector<JobCurve> load_power_file(const std::string& spec) {
+  const auto [gpu, path] = parse_power_file_spec(spec);
   if (!fs::exists(path)) throw UsageError(fmt::format("{}: no such file", path));
   const fs::path file(path);
   const std::string name = file.filename().string();

@@ -45,6 +45,13 @@ std::vector<JobCurve> load_dvfs_table(const std::string& path, const std::string
 // mem_freq,core_freq,time_ms,avg_power_w,energy_mj. One clock curve per benchmark x memory clock.
 std::vector<JobCurve> load_ptx_blocks(const std::string& path, const std::string& gpu);
 
+// A --data argument: PATH, or GPU=PATH (a GPU name holds no '/').
+struct PowerFileSpec {
+  std::string gpu;  // "" = derived from the file name
+  std::string path;
+};
+PowerFileSpec parse_power_file_spec(const std::string& spec);
+
 // Any of the above, recognised by its name (and header for DVFS tables). `spec` is a path or
 // GPU=PATH (the GPU name overrides the one derived from the file name). For a Zeus summary,
 // units_per_job comes from summary_train.csv in the same folder when it exists.
