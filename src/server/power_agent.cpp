@@ -102,6 +102,10 @@ class PowerModule final : public AgentModule, public SampleSink {
       if (window.size() > kWindowSamples) window.pop_front();
       if (const auto limit = s.values.get(Metric::power_limit_w)) limit_[s.gpu] = *limit;
     }
+    {
+      const std::lock_guard lock(mutex_);
+      for (const auto& [gpu, window] : power_) readings_[gpu] = window.size();
+    }
     const auto now = std::chrono::steady_clock::now();
     if (now - last_decision_ < options_.power.decide_every) return;
     last_decision_ = now;
@@ -175,8 +179,14 @@ class PowerModule final : public AgentModule, public SampleSink {
   nlohmann::json to_json() const {
     const std::lock_guard lock(mutex_);
     nlohmann::json gpus = nlohmann::json::array();
-    for (const auto& [gpu, a] : advice_) {
-      nlohmann::json j{{"gpu", gpu},
+    for (const DeviceInfo& d : devices_) {
+      const auto found = advice_.find(d.index);
+      if (found == advice_.end()) {
+        gpus.push_back({{"gpu", d.index}, {"reason", no_advice_reason(d)}});
+        continue;
+      }
+      const GpuAdvice& a = found->second;
+      nlohmann::json j{{"gpu", d.index},
                        {"avg_power_w", a.observed.avg_power_w},
                        {"power_limit_w", a.observed.current_limit_w}};
       if (a.recommendation) {
@@ -192,14 +202,25 @@ class PowerModule final : public AgentModule, public SampleSink {
         {"mode", control_ ? "control" : "advisory"}, {"objective", objective_.describe()}, {"gpus", gpus}};
   }
 
+  // Why GPU `d` has no recommendation yet; mutex_ held.
+  std::string no_advice_reason(const DeviceInfo& d) const {
+    if (!d.power_limit_min_w || !d.power_limit_max_w)
+      return "the source reports no power-limit range for this GPU: nothing to recommend";
+    const auto it = readings_.find(d.index);
+    const std::size_t readings = it == readings_.end() ? 0 : it->second;
+    if (readings == 0) return "the source reports no power draw for this GPU yet";
+    return fmt::format("waiting for {} power readings ({} so far)", kMinSamples, readings);
+  }
+
   const ServeOptions& options_;
   std::unique_ptr<power::DeviceControl> control_;
   power::Objective objective_;
   std::map<int, std::deque<double>> power_;  // sampler thread only
   std::map<int, double> limit_;              // sampler thread only
   std::chrono::steady_clock::time_point last_decision_{};
-  mutable std::mutex mutex_;  // guards devices_ and advice_
+  mutable std::mutex mutex_;  // guards devices_, readings_ and advice_
   std::vector<DeviceInfo> devices_;
+  std::map<int, std::size_t> readings_;  // power readings in each GPU's window
   std::map<int, GpuAdvice> advice_;
 };
 

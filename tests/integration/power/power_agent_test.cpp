@@ -80,6 +80,18 @@ TEST_F(PowerAgent, AdvisoryRecommendsWithoutChangingAnything) {
   EXPECT_NE(metrics.find("gpuopt_power_control_mode 0"), std::string::npos);
 }
 
+TEST_F(PowerAgent, AGpuWithoutARecommendationSaysWhy) {
+  const auto module = start(PowerServeOptions::Mode::advisory);
+  EXPECT_EQ(power_api()["gpus"][0]["reason"], "the source reports no power draw for this GPU yet");
+  feed(*module, 3);
+  EXPECT_EQ(power_api()["gpus"][0]["reason"], "waiting for 10 power readings (3 so far)");
+  DeviceInfo no_range = source_.devices().front();
+  no_range.power_limit_min_w.reset();
+  module->sink()->on_start(source_.info(), std::vector<DeviceInfo>{no_range});
+  EXPECT_EQ(power_api()["gpus"][0]["reason"],
+            "the source reports no power-limit range for this GPU: nothing to recommend");
+}
+
 TEST_F(PowerAgent, ControlAppliesTheRecommendationAndRestoresItAtStop) {
   auto module = start(PowerServeOptions::Mode::control);
   feed(*module, 12);
