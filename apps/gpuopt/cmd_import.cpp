@@ -134,8 +134,14 @@ void import_files(const ImportArgs& args, const GlobalOptions& global) {
   for (const auto& path : args.files) {
     try {
       const FileImport imp = import_file(store, path, args.gpus, global.quiet);
-      add_import_event(store, path, imp);
       print_file_report(path, imp, args.max_issues, global.quiet);
+      if (imp.result.rows_read == 0) {
+        throw ParseError(path, 0, "",
+                         imp.result.rows_skipped == 0
+                             ? "no data rows"
+                             : fmt::format("none of its {} data rows could be used", imp.result.rows_skipped));
+      }
+      add_import_event(store, path, imp);
     } catch (const ParseError& e) {
       // This file cannot be used at all; the others are still imported.
       ++failed;
