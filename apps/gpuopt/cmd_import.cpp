@@ -24,6 +24,7 @@ namespace {
 struct ImportArgs {
   std::vector<std::string> files;
   int gpus = 0;  // 0 = detect from the timestamps
+  bool replace = false;
   std::size_t max_issues = 10;
   std::string prometheus_url;
   std::string query = R"({__name__=~"DCGM_FI_DEV_.*|gpuopt_.*"})";
@@ -41,13 +42,39 @@ struct FileImport {
   EpochMs last_ms = std::numeric_limits<EpochMs>::min();
 };
 
-FileImport import_file(Store& store, const std::string& path, int gpus, bool quiet) {
+// --replace: deletes what earlier imports of `path` stored under GPUs identified by their position
+// in the file (no uuid column), so a file imported with a wrong --gpus can be imported again.
+// GPUs with a real UUID may hold samples from other sources and are left alone.
+void remove_earlier_import(Store& store, const std::string& path, bool quiet) {
+  const std::string prefix = positional_device_id_prefix(path);
+  std::int64_t removed = 0;
+  int gpus = 0;
+  for (const StoredDevice& d : store.devices()) {
+    if (!d.info.uuid.starts_with(prefix) || d.sample_count == 0) continue;
+    removed += store.remove_samples(d.id);
+    ++gpus;
+  }
+  if (removed == 0) return;
+  Event e;
+  e.time_ms = now_ms();
+  e.kind = "import";
+  e.severity = "info";
+  e.message = fmt::format("removed {} samples of {} GPU{} stored by an earlier import of {} (--replace)", removed,
+                          gpus, gpus == 1 ? "" : "s", path);
+  e.details_json = nlohmann::json{{"file", path}, {"removed_samples", removed}}.dump();
+  store.add_event(e);
+  if (!quiet) fmt::print(stderr, "gpuopt: {}\n", e.message);
+}
+
+FileImport import_file(Store& store, const std::string& path, int gpus, bool replace, bool quiet) {
   const std::string origin = "import:" + path;
   FileImport out;
   std::optional<ProgressBar> bar;
   CsvReadOptions options;
   options.gpus = gpus;
   options.on_devices = [&](std::span<const DeviceInfo> devices) {
+    // Only once the file has yielded a usable row: a file that cannot be read replaces nothing.
+    if (replace && out.device_ids.empty()) remove_earlier_import(store, path, quiet);
     out.device_ids = store.register_devices(devices, origin);
   };
   options.on_progress = [&](std::uint64_t done, std::uint64_t total) {
@@ -133,7 +160,7 @@ void import_files(const ImportArgs& args, const GlobalOptions& global) {
   std::size_t failed = 0;
   for (const auto& path : args.files) {
     try {
-      const FileImport imp = import_file(store, path, args.gpus, global.quiet);
+      const FileImport imp = import_file(store, path, args.gpus, args.replace, global.quiet);
       print_file_report(path, imp, args.max_issues, global.quiet);
       if (imp.result.rows_read == 0) {
         throw ParseError(path, 0, "",
@@ -213,6 +240,7 @@ void import_from_prometheus(const ImportArgs& args, const GlobalOptions& global)
 // Which options were given, to reject the ones that do not belong to the chosen form.
 struct GivenOptions {
   CLI::Option* gpus;
+  CLI::Option* replace;
   CLI::Option* max_issues;
   std::vector<CLI::Option*> prometheus_only;
 };
@@ -234,7 +262,7 @@ void run_import(const ImportArgs& args, const GivenOptions& given, const GlobalO
     import_files(args, global);
     return;
   }
-  for (const CLI::Option* o : {given.gpus, given.max_issues}) {
+  for (const CLI::Option* o : {given.gpus, given.replace, given.max_issues}) {
     if (o->count() > 0)
       throw UsageError(fmt::format("{} applies to CSV files, not --prometheus", o->get_name()));
   }
@@ -252,6 +280,7 @@ Examples:
   gpuopt import run1.csv run2.csv
   gpuopt import ckpt1.csv                 # no index column: GPU count detected from timestamps
   gpuopt import --gpus 8 ckpt1.csv        # or given: 8 GPUs, rows cycle through them
+  gpuopt import --gpus 8 --replace ckpt1.csv   # redo an import that used a wrong --gpus
   gpuopt --db fleet.db import --prometheus http://127.0.0.1:9090 \
       --query '{__name__=~"DCGM_FI_DEV_.*"}' --from -24h --to now --step 15s)";
 
@@ -272,6 +301,9 @@ void register_import(CLI::App& app, const GlobalOptions& global) {
                    ->check(CLI::Range(0, 4096))
                    ->type_name("N")
                    ->capture_default_str();
+  given.replace = cmd->add_flag("--replace", args->replace,
+                                "CSV: first delete the samples an earlier import of the same file stored under "
+                                "GPUs identified by position (to redo an import with a wrong --gpus)");
   given.max_issues = cmd->add_option("--max-issues", args->max_issues, "CSV: skipped rows listed per file")
                          ->type_name("N")
                          ->capture_default_str();

@@ -51,6 +51,10 @@ struct CsvReadResult {
   bool interleaved_gpus_detected = false;    // interleaved_gpus came from the timestamps
 };
 
+// "trace:<parent-dir>/<file>:gpu": what the ids of `path`'s GPUs start with when the file has no
+// uuid column (they are identified by their position, see below).
+std::string positional_device_id_prefix(const std::string& path);
+
 // Reads the whole file, handing samples to `on_batch` in file order (several calls).
 // Bad rows are skipped and reported as issues ("file:line: field 'F': reason").
 // Devices without a uuid column get the stable id "trace:<parent-dir>/<file>:gpu<N>".

@@ -114,6 +114,10 @@ class Store {
   // than now - policy.rollup.
   RetentionResult apply_retention(const RetentionPolicy& policy, EpochMs now);
 
+  // Deletes every raw sample and roll-up of `device` in one transaction (the device and its
+  // events stay); returns the raw samples deleted. For `gpuopt import --replace`.
+  std::int64_t remove_samples(DeviceId device);
+
  private:
   struct Impl;
   explicit Store(std::unique_ptr<Impl> impl);

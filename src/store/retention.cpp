@@ -1,4 +1,5 @@
-// Store::apply_retention: raw samples expire first; 1-minute roll-ups are kept longer.
+// Deleting samples: Store::apply_retention (raw samples expire first; 1-minute roll-ups are kept
+// longer) and Store::remove_samples (everything of one device).
 #include <vector>
 
 #include "gpuopt/store.hpp"
@@ -39,6 +40,23 @@ RetentionResult Store::apply_retention(const RetentionPolicy& policy, EpochMs no
   }
   tx.commit();
   return result;
+}
+
+std::int64_t Store::remove_samples(DeviceId device) {
+  auto& db = impl_->db;
+  store::Transaction tx(db);
+  auto raw = db.prepare("DELETE FROM samples WHERE device_id = ?1");
+  raw.bind(1, device);
+  raw.run();
+  const std::int64_t deleted = db.changes();
+  auto rollups = db.prepare("DELETE FROM rollup_1m WHERE device_id = ?1");
+  rollups.bind(1, device);
+  rollups.run();
+  auto count = db.prepare("UPDATE devices SET sample_count = 0 WHERE id = ?1");
+  count.bind(1, device);
+  count.run();
+  tx.commit();
+  return deleted;
 }
 
 }  // namespace gpuopt

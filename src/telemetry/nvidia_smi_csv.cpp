@@ -25,12 +25,6 @@ constexpr std::size_t kDetectionRows = 4096;  // rows whose timestamps tell the 
 constexpr std::ptrdiff_t kMaxColumns = 1024;  // header fields accepted
 constexpr std::size_t kMaxIssueChars = 300;
 
-// The part of "trace:<parent-dir>/<file>:gpu<N>" before ":gpu<N>".
-std::string trace_id_prefix(const std::string& path) {
-  const auto absolute = std::filesystem::absolute(path).lexically_normal();
-  return fmt::format("trace:{}/{}", absolute.parent_path().filename().string(), absolute.filename().string());
-}
-
 std::string known_fields_list() {
   std::string out;
   for (const auto& m : all_metrics()) {
@@ -168,7 +162,7 @@ void TraceReader::read_header() {
     }
   }
   result_.interleaved_gpus = interleaved_gpus_;
-  id_prefix_ = trace_id_prefix(path_);
+  id_prefix_ = positional_device_id_prefix(path_);
   fields_.reserve(schema_.columns.size() + 1);
 }
 
@@ -303,7 +297,7 @@ int TraceReader::device_position(const RowIdentity& identity) {
   }
   DeviceInfo device;
   device.index = identity.index.value_or(static_cast<int>(devices.size()));
-  device.uuid = by_uuid ? std::string(identity.uuid) : fmt::format("{}:gpu{}", id_prefix_, device.index);
+  device.uuid = by_uuid ? std::string(identity.uuid) : fmt::format("{}{}", id_prefix_, device.index);
   device.name = std::string(identity.name);
   device.pci_bus_id = std::string(identity.pci_bus_id);
   devices.push_back(std::move(device));
@@ -367,6 +361,11 @@ void TraceReader::report_progress() {
 std::string CsvIssue::to_string() const {
   if (line == 0) return fmt::format("{}: {}", file, message);
   return fmt::format("{}:{}: {}", file, line, message);
+}
+
+std::string positional_device_id_prefix(const std::string& path) {
+  const auto absolute = std::filesystem::absolute(path).lexically_normal();
+  return fmt::format("trace:{}/{}:gpu", absolute.parent_path().filename().string(), absolute.filename().string());
 }
 
 CsvReadResult read_nvidia_smi_csv(const std::string& path, const CsvReadOptions& options,

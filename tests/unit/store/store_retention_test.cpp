@@ -1,4 +1,5 @@
 // Store::apply_retention: raw samples expire, their roll-ups stay until the longer horizon.
+// Store::remove_samples: one device's samples and roll-ups go, the other devices' stay.
 #include <chrono>
 #include <vector>
 
@@ -54,6 +55,29 @@ TEST_F(StoreTest, RetentionDeletesOldRawButKeepsRollups) {
   const auto again = store.apply_retention({24h, 48h}, now);
   EXPECT_EQ(again.raw_deleted, 0);
   EXPECT_EQ(again.rollups_deleted, 0);
+}
+
+TEST_F(StoreTest, RemoveSamplesEmptiesOneDeviceOnly) {
+  auto store = Store::open(path());
+  const std::vector<DeviceInfo> devices{make_device(0, "GPU-aaaa"), make_device(1, "GPU-bbbb")};
+  const auto ids = store.register_devices(devices, "sim@test");
+  std::vector<Sample> samples;
+  for (EpochMs t = kT0; t < kT0 + 600'000; t += 1000) {
+    for (int gpu = 0; gpu < 2; ++gpu) samples.push_back(make_sample(gpu, t, {{Metric::power_w, 100.0 + gpu}}));
+  }
+  store.append(ids, samples);
+  EXPECT_EQ(store.remove_samples(ids[0]), 600);
+  const SeriesQuery minutes{ids[0], Metric::power_w, kT0, kT0 + 600'000, 60s, Aggregation::mean};
+  EXPECT_TRUE(store.query(minutes).empty());
+  EXPECT_TRUE(store.samples(ids[0], kT0, kT0 + 600'000).empty());
+  const auto kept = store.devices();
+  ASSERT_EQ(kept.size(), 2U);
+  EXPECT_EQ(kept[0].sample_count, 0);
+  EXPECT_EQ(kept[1].sample_count, 600);
+  SeriesQuery other = minutes;
+  other.device = ids[1];
+  EXPECT_EQ(store.query(other).size(), 10U);
+  EXPECT_EQ(store.remove_samples(ids[0]), 0);
 }
 
 }  // namespace
