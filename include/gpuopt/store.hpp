@@ -111,7 +111,8 @@ class Store {
                             const std::string& kind_prefix = "") const;
 
   // Deletes raw samples older than now - policy.raw (their roll-ups stay) and roll-ups older
-  // than now - policy.rollup.
+  // than now - policy.rollup, of live-sampled devices only: devices whose origin is an import
+  // ("import:<file>", "prometheus:<url>") keep everything.
   RetentionResult apply_retention(const RetentionPolicy& policy, EpochMs now);
 
   // Deletes every raw sample and roll-up of `device` in one transaction (the device and its

@@ -57,6 +57,24 @@ TEST_F(StoreTest, RetentionDeletesOldRawButKeepsRollups) {
   EXPECT_EQ(again.rollups_deleted, 0);
 }
 
+TEST_F(StoreTest, RetentionKeepsImportedHistory) {
+  auto store = Store::open(path());
+  const std::vector<DeviceInfo> live{make_device(0, "GPU-live")};
+  const std::vector<DeviceInfo> traced{make_device(0, "trace:runs/a.csv:gpu0")};
+  const std::vector<DeviceInfo> scraped{make_device(0, "GPU-scraped")};
+  const DeviceId live_id = store.register_devices(live, "nvml@node1").front();
+  const DeviceId traced_id = store.register_devices(traced, "import:runs/a.csv").front();
+  const DeviceId scraped_id = store.register_devices(scraped, "prometheus:http://p:9090").front();
+  const std::vector<Sample> old{make_sample(0, kT0, {{Metric::power_w, 100.0}})};
+  for (const DeviceId id : {live_id, traced_id, scraped_id}) store.append(std::vector<DeviceId>{id}, old);
+  const auto result = store.apply_retention({24h, 48h}, kT0 + 3 * kDayMs);
+  EXPECT_EQ(result.raw_deleted, 1);
+  EXPECT_EQ(result.rollups_deleted, 1);
+  EXPECT_TRUE(store.samples(live_id, kT0, kT0 + 1).empty());
+  EXPECT_EQ(store.samples(traced_id, kT0, kT0 + 1).size(), 1U);
+  EXPECT_EQ(store.samples(scraped_id, kT0, kT0 + 1).size(), 1U);
+}
+
 TEST_F(StoreTest, RemoveSamplesEmptiesOneDeviceOnly) {
   auto store = Store::open(path());
   const std::vector<DeviceInfo> devices{make_device(0, "GPU-aaaa"), make_device(1, "GPU-bbbb")};
