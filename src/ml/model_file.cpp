@@ -1,6 +1,7 @@
 // Layout (all integers little-endian, so a file moves between machines):
 //   "GPUOPTMF" | u32 version | u64 header length | header JSON | u32 section count |
-//   per section: u32 name length | name | u64 data length | data
+//   per section: u32 name length | name | u64 data length | data |
+//   (version >= 2) u64 FNV-1a checksum of every byte before it
 #include "gpuopt/ml/model_file.hpp"
 
 #include <fcntl.h>
@@ -27,6 +28,17 @@ constexpr std::string_view kMagic = "GPUOPTMF";
 template <typename T>
 void put_uint(std::string& out, T value) {
   for (std::size_t i = 0; i < sizeof(T); ++i) out.push_back(static_cast<char>((value >> (8 * i)) & 0xff));
+}
+
+// FNV-1a, 64 bits: catches damaged bytes (a flipped bit, a bad copy) before they reach XGBoost or
+// torch, whose loaders trust their input. Not a defence against deliberate tampering.
+std::uint64_t fnv1a64(std::string_view bytes) {
+  std::uint64_t h = 0xcbf29ce484222325ULL;
+  for (const char c : bytes) {
+    h ^= static_cast<unsigned char>(c);
+    h *= 0x100000001b3ULL;
+  }
+  return h;
 }
 
 // The first meta key that the contract requires but is missing or not a string; nullptr when fine.
@@ -74,13 +86,14 @@ class Reader {
   std::size_t pos_ = 0;
 };
 
-void check_version(Reader& in) {
+std::uint32_t check_version(Reader& in) {
   const auto version = in.uint<std::uint32_t>("version");
   if (version > static_cast<std::uint32_t>(kModelFileVersion)) {
     in.fail("version", fmt::format("format version {} is newer than this gpuopt reads ({}); upgrade gpuopt",
                                    version, kModelFileVersion));
   }
   if (version == 0) in.fail("version", "format version 0 does not exist");
+  return version;
 }
 
 nlohmann::json read_header(Reader& in) {
@@ -95,6 +108,22 @@ nlohmann::json read_header(Reader& in) {
 
 [[noreturn]] void throw_io(const std::string& what, const std::string& path) {
   throw Error(fmt::format("cannot {} model file {}: {}", what, path, std::strerror(errno)));
+}
+
+// Checks the magic, the version and (version >= 2) the trailing checksum; returns the bytes the
+// checksum covers.
+std::string_view checked_body(std::string_view bytes, const std::string& name) {
+  Reader in(bytes, name);
+  if (bytes.substr(0, kMagic.size()) != kMagic) in.fail("magic", "not a gpuopt model file");
+  in.take(kMagic.size(), "magic");
+  if (check_version(in) < 2) return bytes;
+  if (bytes.size() < kMagic.size() + 4 + 8) in.fail("checksum", "truncated: the file is too short");
+  const std::string_view body = bytes.substr(0, bytes.size() - 8);
+  Reader tail(bytes.substr(body.size()), name);
+  if (tail.uint<std::uint64_t>("checksum") != fnv1a64(body)) {
+    in.fail("checksum", "does not match the contents: the file is damaged (truncated, corrupted or edited)");
+  }
+  return body;
 }
 
 }  // namespace
@@ -116,14 +145,14 @@ std::string encode_model_file(const ModelFile& file) {
     put_uint<std::uint64_t>(out, data.size());
     out += data;
   }
+  put_uint<std::uint64_t>(out, fnv1a64(out));
   return out;
 }
 
 ModelFile decode_model_file(std::string_view bytes, const std::string& name) {
-  Reader in(bytes, name);
-  if (bytes.substr(0, kMagic.size()) != kMagic) in.fail("magic", "not a gpuopt model file");
-  in.take(kMagic.size(), "magic");
-  check_version(in);
+  const std::string_view body = checked_body(bytes, name);
+  Reader in(body, name);
+  in.take(kMagic.size() + 4, "magic");
   ModelFile file;
   file.meta = read_header(in);
   const auto count = in.uint<std::uint32_t>("sections");

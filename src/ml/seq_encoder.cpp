@@ -202,6 +202,9 @@ void module_from_bytes(torch::nn::Module& module, const std::string& bytes, cons
   } catch (const c10::Error& e) {
     const std::string message = e.what_without_backtrace();
     restore_and_fail("not a torch archive of this model: " + message.substr(0, message.find('\n')));
+  } catch (const std::exception& e) {  // torch's deserializer throws plain runtime errors too
+    const std::string message = e.what();
+    restore_and_fail("not a torch archive of this model: " + message.substr(0, message.find('\n')));
   }
   const TensorShapes loaded = tensor_shapes(module);
   for (std::size_t i = 0; i < expected.size(); ++i) {
@@ -209,6 +212,11 @@ void module_from_bytes(torch::nn::Module& module, const std::string& bytes, cons
       restore_and_fail(fmt::format("tensor '{}' is {}, the model needs {}", expected[i].first,
                                    fmt::join(loaded[i].second, "x"), fmt::join(expected[i].second, "x")));
     }
+  }
+  // A NaN weight answers NaN for every input: refuse it here rather than print "peak nan MiB".
+  for (const auto& item : module.named_parameters()) {
+    if (!torch::isfinite(item.value()).all().item<bool>())
+      restore_and_fail(fmt::format("tensor '{}' holds NaN or infinity (a diverged training?)", item.key()));
   }
 }
 

@@ -65,8 +65,8 @@ torch::Tensor masked_max(const torch::Tensor& h, const torch::Tensor& padding);
 torch::Tensor pinball_loss(const torch::Tensor& pred, const torch::Tensor& target, double q);
 
 // Serializes a module's parameters and buffers to bytes and back (torch::save/load round-trip
-// exactly). load throws ParseError naming `what` when the bytes do not fit the module, and then
-// leaves the module as it was.
+// exactly). load throws ParseError naming `what` when the bytes do not fit the module or a
+// parameter is not finite, and then leaves the module as it was.
 std::string module_to_bytes(torch::nn::Module& module);
 void module_from_bytes(torch::nn::Module& module, const std::string& bytes, const std::string& what);
 

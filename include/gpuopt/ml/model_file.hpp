@@ -1,6 +1,7 @@
 // gpuopt's model file: one self-contained file per trained model, shared by every model kind
 // (memory predictor, forecaster, power model). Layout: the magic "GPUOPTMF", a format version,
-// a JSON header, then named binary sections (a torch archive, an XGBoost raw model, ...).
+// a JSON header, then named binary sections (a torch archive, an XGBoost raw model, ...), then a
+// checksum that stops damaged bytes before they reach XGBoost or torch.
 // Writers go through a temporary file and a rename, so a crash never leaves half a model.
 #pragma once
 
@@ -12,7 +13,9 @@
 
 namespace gpuopt::ml {
 
-inline constexpr int kModelFileVersion = 1;
+// Version 2 adds a trailing checksum (model_file.cpp's layout); version 1 files (no checksum, the
+// models shipped before 2026-12-05) are still read.
+inline constexpr int kModelFileVersion = 2;
 
 struct ModelFile {
   // Always has "domain" ("memory", "forecast", "power") and "model" (registry name such as
@@ -24,8 +27,8 @@ struct ModelFile {
 
 // Serializes to / parses from bytes. `name` is used in errors (file path or "<embedded>").
 // encode throws std::invalid_argument when meta lacks the string "domain" or "model".
-// decode throws ParseError (bad magic, newer version, truncated section, invalid JSON header,
-// missing "domain"/"model", duplicate section, bytes after the last section).
+// decode throws ParseError (bad magic, newer version, checksum mismatch, truncated section,
+// invalid JSON header, missing "domain"/"model", duplicate section, bytes after the last section).
 std::string encode_model_file(const ModelFile& file);
 ModelFile decode_model_file(std::string_view bytes, const std::string& name);
 

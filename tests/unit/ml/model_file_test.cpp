@@ -35,6 +35,11 @@ std::string raw_file(std::uint32_t version, const std::string& header,
     put<std::uint64_t>(out, data.size());
     out += data;
   }
+  if (version >= 2) {  // FNV-1a 64 of everything before it
+    std::uint64_t h = 0xcbf29ce484222325ULL;
+    for (const char c : out) h = (h ^ static_cast<unsigned char>(c)) * 0x100000001b3ULL;
+    put<std::uint64_t>(out, h);
+  }
   return out;
 }
 
@@ -101,9 +106,28 @@ TEST(ModelFile, RejectsEveryTruncation) {
   for (std::size_t size = 0; size < bytes.size(); ++size) {
     EXPECT_THROW(decode_model_file(std::string_view(bytes).substr(0, size), "m"), ParseError) << size;
   }
-  const ParseError e = decode_error(bytes.substr(0, bytes.size() - 3));
+  EXPECT_EQ(decode_error(bytes.substr(0, bytes.size() - 3)).field(), "checksum");
+  // Version 1 files have no checksum: the reader names the section that ends early.
+  const ModelFile file = sample_file();
+  const std::string v1 = raw_file(1, file.meta.dump(), {file.sections.begin(), file.sections.end()});
+  EXPECT_EQ(decode_model_file(v1, "m").sections, file.sections);
+  const ParseError e = decode_error(v1.substr(0, v1.size() - 3));
   EXPECT_EQ(e.field(), "section 'weights'");
   EXPECT_NE(std::string(e.what()).find("truncated"), std::string::npos) << e.what();
+}
+
+TEST(ModelFile, RejectsEveryDamagedByte) {
+  const std::string bytes = encode_model_file(sample_file());
+  for (std::size_t i = 0; i < bytes.size(); ++i) {
+    std::string damaged = bytes;
+    damaged[i] = static_cast<char>(damaged[i] ^ 0x10);
+    EXPECT_THROW(decode_model_file(damaged, "m"), ParseError) << "byte " << i;
+  }
+  std::string damaged = bytes;
+  damaged[bytes.size() / 2] ^= 0x01;
+  const ParseError e = decode_error(damaged);
+  EXPECT_EQ(e.field(), "checksum");
+  EXPECT_NE(std::string(e.what()).find("damaged"), std::string::npos) << e.what();
 }
 
 TEST(ModelFile, RejectsNewerAndUnknownVersions) {
