@@ -12,6 +12,7 @@
 
 #include "cmd_power.hpp"
 #include "gpuopt/error.hpp"
+#include "gpuopt/file_read.hpp"
 #include "gpuopt/power/recommend.hpp"
 #include "gpuopt/store.hpp"
 #include "gpuopt/units.hpp"
@@ -93,11 +94,11 @@ power::GpuObservation from_source(const RecommendArgs& args, const GlobalOptions
 }
 
 std::string read_text(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw UsageError(fmt::format("--prior {}: cannot open the file", path));
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
+  try {
+    return read_file_capped(path, 64 * kMiB, "a power prior file");
+  } catch (const ParseError& e) {
+    throw UsageError(fmt::format("--prior {}", e.what()));
+  }
 }
 
 void run(const RecommendArgs& args, const GlobalOptions& global) {

@@ -18,6 +18,7 @@
 #include <fmt/format.h>
 
 #include "gpuopt/error.hpp"
+#include "gpuopt/file_read.hpp"
 #include "gpuopt/memory/importers.hpp"
 #include "shape_folding.hpp"
 
@@ -51,15 +52,10 @@ std::string node_label(const onnx::NodeProto& node, int index) {
 }
 
 onnx::ModelProto load_model(const std::string& path) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec))
-    throw ParseError(path, 0, "", "is a directory, not an ONNX model");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw ParseError(path, 0, "", "cannot open");
-  std::ostringstream bytes;
-  bytes << in.rdbuf();
+  // Protobuf's own limit: larger models keep their weights in external data files.
+  const std::string bytes = read_file_capped(path, 2048 * kMiB, "an ONNX model");
   onnx::ModelProto model;
-  if (!model.ParseFromString(std::move(bytes).str()))
+  if (!model.ParseFromString(bytes))
     throw ParseError(path, 0, "", "not an ONNX model (protobuf parsing failed: truncated or another format)");
   if (!model.has_graph() || model.graph().node_size() == 0)
     throw ParseError(path, 0, "", "not an ONNX model (no graph nodes)");

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "gpuopt/error.hpp"
+#include "gpuopt/file_read.hpp"
 #include "gpuopt/file_write.hpp"
 #include "gpuopt/memory/task.hpp"
 
@@ -18,18 +19,8 @@ namespace {
 
 using nlohmann::json;
 
-std::string read_file(const std::string& path) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec))
-    throw ParseError(path, 0, "", "is a directory, not a task file");
-  std::ifstream in(path, std::ios::binary);
-  if (!in)
-    throw ParseError(path, 0, "", fmt::format("cannot open: {}", std::generic_category().message(errno)));
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) throw ParseError(path, 0, "", "read error");
-  return std::move(text).str();
-}
+// Task files and data sets (the shared timm set is 86 MB).
+std::string read_file(const std::string& path) { return read_file_capped(path, 1024 * kMiB, "a task file"); }
 
 bool is_blank(std::string_view text) {
   return std::all_of(text.begin(), text.end(), [](char c) { return c == ' ' || c == '\t' || c == '\r'; });
@@ -145,7 +136,7 @@ std::vector<Task> read_tasks(const std::string& path) {
 void write_tasks_jsonl(const std::string& path, const std::vector<Task>& tasks) {
   std::string text;
   for (const auto& task : tasks) text += task_to_json(task).dump() + '\n';
-  write_file_atomically(path, text, "task file");
+  write_file_atomically(path, text, "a task file");
 }
 
 }  // namespace gpuopt::memory

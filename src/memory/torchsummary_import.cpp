@@ -2,13 +2,14 @@
 #include <algorithm>
 #include <charconv>
 #include <filesystem>
-#include <fstream>
+#include <sstream>
 #include <optional>
 #include <string_view>
 
 #include <fmt/format.h>
 
 #include "gpuopt/error.hpp"
+#include "gpuopt/file_read.hpp"
 #include "gpuopt/memory/importers.hpp"
 #include "gpuopt/memory/layer_kind.hpp"
 
@@ -111,10 +112,8 @@ bool is_header(std::string_view line) {
 
 class SummaryReader {
  public:
-  explicit SummaryReader(const std::string& path) : path_(path), in_(path) {
-    std::error_code ec;
-    if (std::filesystem::is_directory(path, ec) || !in_) throw ParseError(path, 0, "", "cannot open");
-  }
+  explicit SummaryReader(const std::string& path)
+      : path_(path), in_(read_file_capped(path, 64 * kMiB, "a torchsummary text")) {}
 
   // The layer rows; composite modules without parameters of their own (blocks) are left out,
   // their outputs being their last child's.
@@ -129,7 +128,7 @@ class SummaryReader {
   void check_total(std::int64_t rows_params);
 
   const std::string& path_;
-  std::ifstream in_;
+  std::istringstream in_;
   std::size_t line_number_ = 0;
 };
 

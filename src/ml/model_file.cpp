@@ -4,20 +4,13 @@
 //   (version >= 2) u64 FNV-1a checksum of every byte before it
 #include "gpuopt/ml/model_file.hpp"
 
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <cerrno>
 #include <cstdint>
-#include <cstring>
-#include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <stdexcept>
 
 #include <fmt/format.h>
 
 #include "gpuopt/error.hpp"
+#include "gpuopt/file_read.hpp"
 #include "gpuopt/file_write.hpp"
 
 namespace gpuopt::ml {
@@ -106,10 +99,6 @@ nlohmann::json read_header(Reader& in) {
   return meta;
 }
 
-[[noreturn]] void throw_io(const std::string& what, const std::string& path) {
-  throw Error(fmt::format("cannot {} model file {}: {}", what, path, std::strerror(errno)));
-}
-
 // Checks the magic, the version and (version >= 2) the trailing checksum; returns the bytes the
 // checksum covers.
 std::string_view checked_body(std::string_view bytes, const std::string& name) {
@@ -174,14 +163,7 @@ void save_model_file(const std::string& path, const ModelFile& file) {
 }
 
 ModelFile load_model_file(const std::string& path) {
-  if (std::filesystem::is_directory(path)) {
-    throw Error(fmt::format("cannot read model file {}: it is a directory", path));
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw_io("read", path);
-  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) throw_io("read", path);
-  return decode_model_file(bytes, path);
+  return decode_model_file(read_file_capped(path, 1024 * kMiB, "a gpuopt model file"), path);
 }
 
 void require_domain(const ModelFile& file, std::string_view want, const std::string& name) {
