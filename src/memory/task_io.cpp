@@ -32,11 +32,14 @@ std::size_t line_at(std::string_view text, std::size_t offset) {
 }
 
 // nlohmann's "[json.exception.parse_error.101] parse error at line 1, column 5: syntax error ..."
-// without the parts that repeat what ParseError already says.
-std::string json_reason(const json::parse_error& e) {
+// without the parts that repeat what ParseError already says; "number overflow parsing '1e400'"
+// (out_of_range.406) as it is.
+std::string json_reason(const json::exception& e) {
   const std::string_view what = e.what();
   const auto column = what.find("column ");
-  return std::string(column == std::string_view::npos ? what : what.substr(column));
+  if (column != std::string_view::npos) return std::string(what.substr(column));
+  const auto close = what.find("] ");
+  return std::string(close == std::string_view::npos ? what : what.substr(close + 2));
 }
 
 // Offsets of the top-level elements of a syntactically valid JSON array (for line numbers).
@@ -78,6 +81,8 @@ json parse_whole(const std::string& path, std::string_view text) {
     return json::parse(text);
   } catch (const json::parse_error& e) {
     throw ParseError(path, line_at(text, e.byte == 0 ? 0 : e.byte - 1), "", json_reason(e));
+  } catch (const json::exception& e) {  // out_of_range: a number such as 1e400
+    throw ParseError(path, 0, "", json_reason(e));
   }
 }
 
@@ -106,7 +111,7 @@ std::vector<Task> read_jsonl(const std::string& path, std::string_view text) {
     json object;
     try {
       object = json::parse(line);
-    } catch (const json::parse_error& e) {
+    } catch (const json::exception& e) {  // parse_error, or out_of_range for 1e400
       const bool last = begin == text.size();
       throw ParseError(path, line_number, "",
                        json_reason(e) + (last && !terminated ? " (the last line is truncated)" : ""));

@@ -18,7 +18,8 @@ constexpr const char* kBodyName = "request body";
 HttpResponse body_error(const std::string& message, const std::string& field) {
   nlohmann::json body = {{"error", message}};
   if (!field.empty()) body["field"] = field;
-  return json_response(400, body.dump());
+  // A parse error may quote the body's invalid UTF-8: replace it instead of throwing.
+  return json_response(400, body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
 double gpu_mem_param(const HttpRequest& request, const memory::Task& task) {
@@ -58,7 +59,7 @@ class MemoryModule final : public AgentModule {
     nlohmann::json j;
     try {
       j = nlohmann::json::parse(request.body);
-    } catch (const nlohmann::json::parse_error& e) {
+    } catch (const nlohmann::json::exception& e) {  // parse_error, or out_of_range for 1e400
       return body_error(fmt::format("{}: invalid JSON: {}", kBodyName, e.what()), "");
     }
     memory::Task task;

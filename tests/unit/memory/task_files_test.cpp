@@ -55,6 +55,12 @@ TEST(ReadTasks, SchemaErrorsNameTheLine) {
             ":3: field 'batch_size': must be >= 1, got -8");
 }
 
+TEST(ReadTasks, NumberOverflowIsAnErrorNamingTheLine) {
+  TempDir dir;
+  EXPECT_EQ(read_error(dir, task_line("a") + "\n{\"batch_size\": 1e400}\n"),
+            ":2: number overflow parsing '1e400'");
+}
+
 TEST(ReadTasks, ReadsAJsonArrayNamingElementLines) {
   TempDir dir;
   const auto tasks =

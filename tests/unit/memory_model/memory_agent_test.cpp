@@ -69,6 +69,14 @@ TEST_F(MemoryAgent, BadBodiesAre400NamingTheField) {
   EXPECT_EQ(test::status_of(response), 400);
   EXPECT_NE(test::body_of(response).find("invalid JSON"), std::string::npos);
 
+  // Invalid UTF-8 (quoted back in the parse error) and a number past double's range.
+  for (const std::string& body : {std::string("\xff"), std::string(R"({"batch_size": 1e400})")}) {
+    response = post(serve.port(), "/api/v1/memory/predict", body);
+    ASSERT_EQ(test::status_of(response), 400) << response;
+    EXPECT_NE(json::parse(test::body_of(response))["error"].get<std::string>().find("invalid JSON"),
+              std::string::npos);
+  }
+
   json task = memory::task_to_json(test::synthetic_task(0, 0, 32));
   task["batch_size"] = -4;
   response = post(serve.port(), "/api/v1/memory/predict", task.dump());
