@@ -95,7 +95,7 @@ void add_start_event(Store& store, const TelemetrySource& source, const SamplerO
   e.severity = "info";
   e.message = fmt::format("collecting from {} ({}) every {}", source.info().name,
                           gpu_count(source.devices().size()), format_duration(options.interval));
-  e.details_json = details.dump();
+  e.details_json = details.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   store.add_event(e);
 }
 
@@ -111,7 +111,7 @@ void add_stop_event(Store& store, const SamplerStats& stats) {
                                   {"errors", stats.errors},
                                   {"overruns", stats.overruns},
                                   {"read_cpu_seconds", stats.read_cpu_seconds}}
-                       .dump();
+                       .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   store.add_event(e);
 }
 
@@ -121,7 +121,7 @@ void add_failure_event(Store& store, const std::string& reason, std::uint64_t sa
   e.kind = "collect.stop";
   e.severity = "error";
   e.message = fmt::format("failed after storing {} samples: {}", samples_stored, reason);
-  e.details_json = nlohmann::json{{"samples_stored", samples_stored}, {"error", reason}}.dump();
+  e.details_json = nlohmann::json{{"samples_stored", samples_stored}, {"error", reason}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   store.add_event(e);
 }
 

@@ -61,7 +61,7 @@ void remove_earlier_import(Store& store, const std::string& path, bool quiet) {
   e.severity = "info";
   e.message = fmt::format("removed {} samples of {} GPU{} stored by an earlier import of {} (--replace)", removed,
                           gpus, gpus == 1 ? "" : "s", path);
-  e.details_json = nlohmann::json{{"file", path}, {"removed_samples", removed}}.dump();
+  e.details_json = nlohmann::json{{"file", path}, {"removed_samples", removed}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   store.add_event(e);
   if (!quiet) fmt::print(stderr, "gpuopt: {}\n", e.message);
 }
@@ -122,7 +122,7 @@ void add_import_event(Store& store, const std::string& path, const FileImport& i
   e.severity = r.issue_count > 0 ? "warning" : "info";
   e.message = fmt::format("imported {}: {} rows ({} skipped) from {} GPU{}", path, r.rows_read,
                           r.rows_skipped, r.devices.size(), r.devices.size() == 1 ? "" : "s");
-  e.details_json = details.dump();
+  e.details_json = details.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   store.add_event(e);
 }
 
@@ -132,7 +132,7 @@ void add_failure_event(Store& store, const std::string& path, const std::string&
   e.kind = "import";
   e.severity = "error";
   e.message = reason;
-  e.details_json = nlohmann::json{{"file", path}, {"error", reason}}.dump();
+  e.details_json = nlohmann::json{{"file", path}, {"error", reason}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   store.add_event(e);
 }
 
@@ -218,7 +218,7 @@ void add_prometheus_event(Store& store, const PrometheusImportOptions& options,
   e.severity = "info";
   e.message =
       fmt::format("imported {} samples of {} devices from prometheus {}", r.samples, r.devices, options.url);
-  e.details_json = details.dump();
+  e.details_json = details.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   store.add_event(e);
 }
 

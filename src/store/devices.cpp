@@ -4,6 +4,7 @@
 
 #include "device_selector.hpp"
 #include "gpuopt/store.hpp"
+#include "gpuopt/utf8.hpp"
 #include "sqlite_db.hpp"
 #include "store_impl.hpp"
 
@@ -81,11 +82,12 @@ ON CONFLICT (uuid) DO UPDATE SET
   graphics_clock_max_mhz = coalesce(excluded.graphics_clock_max_mhz, graphics_clock_max_mhz),
   simulated = excluded.simulated
 RETURNING id)sql");
-    st.bind(1, info.uuid)
-        .bind(2, origin)
-        .bind(3, info.name)
+    // Only valid UTF-8 is stored (utf8.hpp): every reader turns these into JSON.
+    st.bind(1, valid_utf8(info.uuid))
+        .bind(2, valid_utf8(origin))
+        .bind(3, valid_utf8(info.name))
         .bind(4, std::int64_t{info.index})
-        .bind(5, info.pci_bus_id)
+        .bind(5, valid_utf8(info.pci_bus_id))
         .bind(6, info.mem_total_mib)
         .bind(7, info.power_limit_default_w)
         .bind(8, info.power_limit_min_w)

@@ -2,6 +2,7 @@
 #include <vector>
 
 #include "gpuopt/store.hpp"
+#include "gpuopt/utf8.hpp"
 #include "store_impl.hpp"
 
 namespace gpuopt {
@@ -10,7 +11,12 @@ std::int64_t Store::add_event(const Event& e) {
   auto st = impl_->db.prepare(
       "INSERT INTO events (time_ms, device_id, kind, severity, message, details_json) "
       "VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id");
-  st.bind(1, e.time_ms).bind(3, e.kind).bind(4, e.severity).bind(5, e.message).bind(6, e.details_json);
+  // Only valid UTF-8 is stored (utf8.hpp): messages quote file names and file contents.
+  st.bind(1, e.time_ms)
+      .bind(3, valid_utf8(e.kind))
+      .bind(4, e.severity)
+      .bind(5, valid_utf8(e.message))
+      .bind(6, valid_utf8(e.details_json));
   if (e.device) st.bind(2, *e.device);
   st.step();
   return st.int64(0);

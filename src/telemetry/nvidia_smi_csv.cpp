@@ -11,6 +11,7 @@
 #include "csv_fields.hpp"
 #include "gpuopt/error.hpp"
 #include "gpuopt/time.hpp"
+#include "gpuopt/utf8.hpp"
 #include "interleave.hpp"
 #include "line_reader.hpp"
 
@@ -365,7 +366,8 @@ std::string CsvIssue::to_string() const {
 
 std::string positional_device_id_prefix(const std::string& path) {
   const auto absolute = std::filesystem::absolute(path).lexically_normal();
-  return fmt::format("trace:{}/{}:gpu", absolute.parent_path().filename().string(), absolute.filename().string());
+  return valid_utf8(
+      fmt::format("trace:{}/{}:gpu", absolute.parent_path().filename().string(), absolute.filename().string()));
 }
 
 CsvReadResult read_nvidia_smi_csv(const std::string& path, const CsvReadOptions& options,
