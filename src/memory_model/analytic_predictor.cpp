@@ -46,7 +46,7 @@ class AnalyticPredictor final : public MemoryPredictor {
   }
 
   void load(const ml::ModelFile& file, const std::string& source) override {
-    log_margin_ = meta_number(file, "bound_log_margin", source);
+    log_margin_ = meta_number(file, "bound_log_margin", source, 0, kMaxBoundLogMargin);
   }
 
  private:

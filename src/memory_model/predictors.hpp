@@ -36,7 +36,12 @@ std::vector<bool> validation_mask(std::span<const Task> tasks, double fraction, 
 
 // meta {"domain": "memory", "model": name}, the start of every memory model file.
 ml::ModelFile new_memory_model_file(const std::string& name);
-// Reads a number from a model file's meta; throws ParseError naming `source` and the key.
-double meta_number(const ml::ModelFile& file, const std::string& key, const std::string& source);
+// Reads a number in [low, high] from a model file's meta; throws ParseError naming `source` and the key.
+double meta_number(const ml::ModelFile& file, const std::string& key, const std::string& source, double low,
+                   double high);
+
+// The safe bound's conformal log margin: never negative (that would put the "safe" bound below the
+// point estimate); e^5 is far past any calibration gpuopt has produced.
+inline constexpr double kMaxBoundLogMargin = 5.0;
 
 }  // namespace gpuopt::memory

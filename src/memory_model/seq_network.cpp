@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include <fmt/format.h>
+
 #include "gpuopt/error.hpp"
 
 namespace gpuopt::memory {
@@ -48,6 +50,23 @@ SeqNetOptions SeqNetOptions::from_json(const nlohmann::json& j, const std::strin
   } catch (const UsageError& e) {
     throw ParseError(source, 0, "network.arch", e.what());
   }
+  // Far above what gpuopt trains (d_model 32, 2 layers): a damaged or edited header must not make
+  // torch allocate gigabytes before the weights are found not to fit.
+  const auto check = [&](const char* field, double value, double low, double high) {
+    if (!(value >= low && value <= high))
+      throw ParseError(source, 0, fmt::format("network.{}", field),
+                       fmt::format("{:g} is outside {:g}..{:g}", value, low, high));
+  };
+  check("input_dim", static_cast<double>(o.encoder.input_dim), 1, 4096);
+  check("d_model", static_cast<double>(o.encoder.d_model), 1, 1024);
+  check("transformer_layers", static_cast<double>(o.encoder.transformer_layers), 0, 16);
+  check("heads", static_cast<double>(o.encoder.heads), 1, 64);
+  check("ff_dim", static_cast<double>(o.encoder.ff_dim), 1, 8192);
+  check("dropout", o.encoder.dropout, 0, 0.99);
+  check("task_features", static_cast<double>(o.task_features), 0, 4096);
+  check("hidden", static_cast<double>(o.hidden), 1, 8192);
+  if (o.encoder.d_model % o.encoder.heads != 0)
+    throw ParseError(source, 0, "network.heads", "must divide network.d_model");
   return o;
 }
 

@@ -280,7 +280,7 @@ class SeqPredictor final : public MemoryPredictor {
     }
     scaler_ = FeatureScaler::from_json(file.meta.value("scaler", nlohmann::json::object()),
                                        static_cast<std::size_t>(net_options_.task_features), source);
-    log_margin_ = meta_number(file, "bound_log_margin", source);
+    log_margin_ = meta_number(file, "bound_log_margin", source, 0, kMaxBoundLogMargin);
     summary_ = file.meta.value("training", nlohmann::json::object());
     const auto section = file.sections.find(kTorchSection);
     if (section == file.sections.end()) throw ParseError(source, 0, kTorchSection, "section missing");

@@ -76,10 +76,14 @@ ml::ModelFile new_memory_model_file(const std::string& name) {
   return file;
 }
 
-double meta_number(const ml::ModelFile& file, const std::string& key, const std::string& source) {
+double meta_number(const ml::ModelFile& file, const std::string& key, const std::string& source, double low,
+                   double high) {
   const auto it = file.meta.find(key);
   if (it == file.meta.end() || !it->is_number()) throw ParseError(source, 0, key, "missing or not a number");
-  return it->get<double>();
+  const double value = it->get<double>();
+  if (!(value >= low && value <= high))
+    throw ParseError(source, 0, key, fmt::format("{:g} is outside {:g}..{:g}", value, low, high));
+  return value;
 }
 
 }  // namespace gpuopt::memory

@@ -87,7 +87,7 @@ class TreePredictor final : public MemoryPredictor {
   }
 
   void load(const ml::ModelFile& file, const std::string& source) override {
-    log_margin_ = meta_number(file, "bound_log_margin", source);
+    log_margin_ = meta_number(file, "bound_log_margin", source, 0, kMaxBoundLogMargin);
     if (file.meta.value("features", nlohmann::json::array()) != nlohmann::json(task_feature_names())) {
       throw ParseError(source, 0, "features", "the model was trained on other task features; retrain it");
     }

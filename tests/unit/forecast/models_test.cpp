@@ -185,6 +185,11 @@ TEST(ModelFile, ImpossibleSpecsAreRejectedNamingTheField) {
   EXPECT_EQ(error_of([](auto& m) { m["horizons_ms"] = nlohmann::json::array(); }), "horizons_ms");
   EXPECT_EQ(error_of([](auto& m) { m["horizons_ms"] = {150}; }), "horizons_ms");
   EXPECT_EQ(error_of([](auto& m) { m["channels"] = {"bogus"}; }), "channels");
+  EXPECT_EQ(error_of([](auto& m) { m["calibration"]["level"] = 7; }), "calibration.level");
+  EXPECT_EQ(error_of([](auto& m) {
+              m["calibration"]["half_width"] = std::vector<double>(small_spec().outputs(), -1.0);
+            }),
+            "calibration.half_width");
 }
 
 }  // namespace

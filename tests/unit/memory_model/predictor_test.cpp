@@ -203,6 +203,37 @@ TEST(SeqPredictor, ReportsTheValidationMapeOfTheKeptEpoch) {
   EXPECT_DOUBLE_EQ(last.best_val_mape, predictor->save().meta.at("training").at("val_mape").get<double>());
 }
 
+TEST_P(EveryPredictor, LoadRejectsANegativeBoundMargin) {
+  auto predictor = make_predictor(GetParam());
+  predictor->fit(training_set(), quick_options());
+  ml::ModelFile file = predictor->save();
+  file.meta["bound_log_margin"] = -3;  // would put the "safe" bound below the estimate
+  try {
+    load_predictor(file, "m.gpuopt");
+    ADD_FAILURE() << "accepted a negative margin";
+  } catch (const ParseError& e) {
+    EXPECT_EQ(e.field(), "bound_log_margin");
+  }
+}
+
+// Sizes far past what gpuopt trains are refused before torch allocates the network.
+TEST(SeqPredictor, LoadRejectsImpossibleNetworkSizesNamingTheField) {
+  auto predictor = make_predictor("seq:transformer");
+  predictor->fit(training_set(), quick_options());
+  const ml::ModelFile good = predictor->save();
+  for (const auto& [key, value] : std::vector<std::pair<std::string, double>>{
+           {"d_model", 1e9}, {"transformer_layers", 100000}, {"hidden", 0}, {"heads", 3}, {"dropout", 1}}) {
+    ml::ModelFile file = good;
+    file.meta["network"][key] = value;
+    try {
+      load_predictor(file, "m.gpuopt");
+      ADD_FAILURE() << "accepted " << key << " " << value;
+    } catch (const ParseError& e) {
+      EXPECT_EQ(e.field(), "network." + key);
+    }
+  }
+}
+
 TEST(SeqPredictor, LoadRejectsATruncatedNetwork) {
   auto predictor = make_predictor("seq:transformer");
   predictor->fit(training_set(), quick_options());
