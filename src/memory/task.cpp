@@ -19,6 +19,12 @@ constexpr std::array<std::string_view, 18> kFields = {
     "id",        "source",    "model",      "family",       "framework",  "mode",
     "precision", "optimizer", "gpu",        "gpu_mem_mib",  "batch_size", "input_shape",
     "params",    "layers",    "layers_ext", "peak_mem_mib", "status",     "quality"};
+// Bounds far past real tasks (ids reach 174 characters, kinds 23, models 2251 layers) that keep a
+// hostile file or request body from costing seconds of CPU and gigabytes per task.
+constexpr std::size_t kMaxTextChars = 1024;
+constexpr std::size_t kMaxKindChars = 128;
+constexpr std::size_t kMaxLayers = 100000;
+constexpr double kMaxCardMib = 1024.0 * 1024 * 1024;  // 1 PiB, when the task names no card
 constexpr std::array<std::string_view, 4> kStatuses = {"ok", "oom", "near_capacity", "invalid"};
 constexpr std::array<std::string_view, 2> kQualities = {"clean", "noisy"};
 constexpr std::array<std::string_view, 2> kModes = {"train", "inference"};
@@ -67,6 +73,8 @@ std::string TaskReader::string_or(std::string_view name, std::string fallback) c
   if (!value) return fallback;
   if (!value->is_string())
     fail(std::string(name), fmt::format("expected a string, got {}", value->type_name()));
+  if (value->get_ref<const std::string&>().size() > kMaxTextChars)
+    fail(std::string(name), fmt::format("longer than {} characters", kMaxTextChars));
   return value->get<std::string>();
 }
 
@@ -109,6 +117,8 @@ Layer TaskReader::layer(const json& entry, const std::string& field) const {
     fail(field, "expected [kind, output_elements_per_sample, own_params] or the same with a leaf flag");
   if (!entry[0].is_string() || entry[0].get_ref<const std::string&>().empty())
     fail(field + "[0]", "expected a non-empty layer kind");
+  if (entry[0].get_ref<const std::string&>().size() > kMaxKindChars)
+    fail(field + "[0]", fmt::format("layer kind longer than {} characters", kMaxKindChars));
   Layer layer;
   layer.kind = entry[0].get<std::string>();
   layer.output_elements = integer(entry[1], field + "[1]", 0);
@@ -131,6 +141,9 @@ std::vector<Layer> TaskReader::layers(std::string_view name) const {
   const std::string field(name);
   if (!value) return {};
   if (!value->is_array()) fail(field, fmt::format("expected an array of layers, got {}", value->type_name()));
+  if (value->size() > kMaxLayers)
+    fail(field, fmt::format("{} layers; at most {} are read (the largest timm model has 2251)", value->size(),
+                            kMaxLayers));
   std::vector<Layer> out;
   out.reserve(value->size());
   for (std::size_t i = 0; i < value->size(); ++i)
@@ -169,6 +182,10 @@ Task TaskReader::read() const {
     if (!peak->is_number()) fail("peak_mem_mib", fmt::format("expected a number, got {}", peak->type_name()));
     task.peak_mem_mib = peak->get<double>();
     if (*task.peak_mem_mib < 0) fail("peak_mem_mib", fmt::format("must be >= 0, got {}", *task.peak_mem_mib));
+    // A run cannot hold more than its card: a larger figure is another unit or garbage.
+    const double card_mib = task.gpu_mem_mib ? static_cast<double>(*task.gpu_mem_mib) : kMaxCardMib;
+    if (*task.peak_mem_mib > card_mib)
+      fail("peak_mem_mib", fmt::format("{:g} MiB is more than the GPU's memory ({:g} MiB)", *task.peak_mem_mib, card_mib));
   }
   task.status = one_of("status", kStatuses);
   task.quality = one_of("quality", kQualities);

@@ -118,7 +118,23 @@ INSTANTIATE_TEST_SUITE_P(
                       BadCase{R"({"gpu_mem_mib":0})", "gpu_mem_mib", ">= 1"},
                       BadCase{R"({"peak_mem_mib":-3})", "peak_mem_mib", ">= 0"},
                       BadCase{R"({"peak_mem_mib":null})", "peak_mem_mib", "required when status is 'ok'"},
-                      BadCase{R"({"model":7})", "model", "expected a string"}));
+                      BadCase{R"({"model":7})", "model", "expected a string"},
+                      BadCase{R"({"gpu_mem_mib":40960,"peak_mem_mib":999999})", "peak_mem_mib",
+                              "more than the GPU's memory"},
+                      BadCase{R"({"peak_mem_mib":1e300})", "peak_mem_mib", "more than the GPU's memory"}));
+
+TEST(TaskJson, RejectsOversizedTextAndLayerLists) {
+  json j = valid();
+  j["id"] = std::string(1025, 'x');
+  EXPECT_EQ(error_of(j).field(), "id");
+  j = valid();
+  j["layers"] = json::array({json::array({std::string(129, 'k'), 5, 0})});
+  EXPECT_EQ(error_of(j).field(), "layers[0][0]");
+  j = valid();
+  j["layers"] = json::array();
+  for (int i = 0; i <= 100000; ++i) j["layers"].push_back(json::array({"Linear", 5, 0}));
+  EXPECT_EQ(error_of(j).field(), "layers");
+}
 
 TEST(TaskJson, MeasuredModelWithoutParametersMayHaveNoLayers) {
   json j = valid();
