@@ -114,6 +114,50 @@ void check(const onnx::ModelProto& model, const std::string& path) {
   }
 }
 
+// Bytes per element of the fixed-size tensor types (0: strings and unknown types).
+std::int64_t element_bytes(int type) {
+  using T = onnx::TensorProto;
+  switch (type) {
+    case T::DOUBLE: case T::INT64: case T::UINT64: case T::COMPLEX64: return 8;
+    case T::FLOAT: case T::INT32: case T::UINT32: return 4;
+    case T::FLOAT16: case T::BFLOAT16: case T::INT16: case T::UINT16: return 2;
+    case T::INT8: case T::UINT8: case T::BOOL: return 1;
+    case T::COMPLEX128: return 16;
+    default: return 0;
+  }
+}
+
+// Initializers whose declared shape their data contradicts (4 bytes of raw data for a [2^30, 2^10]
+// weight counted 1.1e12 parameters), and external data outside the model's folder (the checker
+// would answer whether /etc/passwd exists). Weights exported without values (shape only) are fine.
+void check_initializers(const onnx::GraphProto& graph, const std::string& path) {
+  for (const auto& t : graph.initializer()) {
+    const std::string field = fmt::format("initializer '{}'", t.name());
+    std::int64_t elements = 1;
+    for (const auto d : t.dims()) {
+      if (d < 0 || (d > 0 && elements > (std::int64_t{1} << 40) / d))
+        throw ParseError(path, 0, field, "impossible shape (a negative size or more than 2^40 elements)");
+      elements *= d;
+    }
+    if (t.data_location() == onnx::TensorProto::EXTERNAL) {
+      for (const auto& entry : t.external_data()) {
+        if (entry.key() != "location") continue;
+        const std::filesystem::path location(entry.value());
+        const bool escapes = location.is_absolute() ||
+                             std::any_of(location.begin(), location.end(), [](const auto& p) { return p == ".."; });
+        if (escapes)
+          throw ParseError(path, 0, field,
+                           fmt::format("external data '{}' is outside the model's folder", entry.value()));
+      }
+      continue;
+    }
+    const std::int64_t bytes = element_bytes(t.data_type());
+    if (!t.raw_data().empty() && bytes > 0 && static_cast<std::int64_t>(t.raw_data().size()) != elements * bytes)
+      throw ParseError(path, 0, field,
+                       fmt::format("{} bytes of data for {} elements of {} bytes", t.raw_data().size(), elements, bytes));
+  }
+}
+
 // Weights are counted, never read: dropping their values keeps the copies that shape inference
 // works on small.
 void drop_weight_values(onnx::GraphProto& graph) {
@@ -523,6 +567,7 @@ Task import_onnx(const std::string& path, std::int64_t batch_size) {
   if (batch_size <= 0) throw UsageError(fmt::format("batch size must be > 0, got {}", batch_size));
   onnx::ModelProto model = load_model(path);
   sort_topologically(*model.mutable_graph(), path);
+  check_initializers(model.graph(), path);
   check(model, path);
   drop_weight_values(*model.mutable_graph());
   const auto& graph = model.graph();

@@ -121,6 +121,14 @@ TEST(OnnxImport, InputDimensionsOutsideRealSizesAreErrors) {
   EXPECT_NE(message.find("data input 'x': dimension 2 is 1099511627776"), std::string::npos) << message;
 }
 
+TEST(OnnxImport, WeightsTheirDataContradictsAreErrorsNamingThem) {
+  std::string message = import_error(fixture("short_weight.onnx"));
+  EXPECT_NE(message.find("initializer 'W'': 4 bytes of data for 4194304 elements"), std::string::npos) << message;
+  message = import_error(fixture("outside_weight.onnx"));
+  EXPECT_NE(message.find("external data '../../etc/passwd' is outside the model's folder"), std::string::npos)
+      << message;
+}
+
 TEST(OnnxImport, NonOnnxAndTruncatedFilesAreClearErrors) {
   test::TempDir dir;
   const std::string text_path = dir.write("notes.onnx", "this is not a model\n");
