@@ -23,17 +23,32 @@ std::string_view trim(std::string_view text) {
   return text.substr(first, last - first + 1);
 }
 
-// "1,179,776" -> 1179776; nullopt for anything else.
+// Past any real count (parameters, elements per sample): larger ones are garbage, and sums of
+// them cannot overflow int64.
+constexpr std::int64_t kMaxCount = std::int64_t{1} << 40;
+
+// "1,179,776" -> 1179776 (commas, when present, between groups of three digits); nullopt for
+// anything else, such as "1,8,4,96" or a count past 2^40.
 std::optional<std::int64_t> count_with_commas(std::string_view text) {
   std::string digits;
+  std::size_t group = 0;  // digits since the last comma
+  bool grouped = false;
   for (const char c : text) {
-    if (c == ',') continue;
+    if (c == ',') {
+      if ((grouped ? group != 3 : (group == 0 || group > 3))) return std::nullopt;
+      grouped = true;
+      group = 0;
+      continue;
+    }
     if (c < '0' || c > '9') return std::nullopt;
     digits.push_back(c);
+    ++group;
   }
+  if (grouped && group != 3) return std::nullopt;
   std::int64_t value = 0;
   const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
-  if (digits.empty() || ec != std::errc() || end != digits.data() + digits.size()) return std::nullopt;
+  if (digits.empty() || ec != std::errc() || end != digits.data() + digits.size() || value > kMaxCount)
+    return std::nullopt;
   return value;
 }
 
@@ -42,6 +57,7 @@ std::optional<std::int64_t> count_with_commas(std::string_view text) {
 std::optional<std::int64_t> shape_elements(std::string_view text) {
   std::int64_t total = 0;
   std::int64_t product = 1;
+  bool any_number = false;
   int depth = 0;
   int position = 0;  // index of the number in the innermost list
   std::string_view rest = text;
@@ -55,6 +71,7 @@ std::optional<std::int64_t> shape_elements(std::string_view text) {
     } else if (c == ']') {
       if (depth == 0) return std::nullopt;
       if (position > 0) total += product;
+      if (total > kMaxCount) return std::nullopt;
       position = 0;
       --depth;
       rest.remove_prefix(1);
@@ -65,14 +82,15 @@ std::optional<std::int64_t> shape_elements(std::string_view text) {
       const auto [end, ec] = std::from_chars(rest.data(), rest.data() + rest.size(), value);
       if (ec != std::errc() || depth == 0) return std::nullopt;
       if (position > 0) {
-        if (value < 0) return std::nullopt;
+        if (value < 0 || (value > 0 && product > kMaxCount / value)) return std::nullopt;
         product *= value;
       }
+      any_number = true;
       ++position;
       rest.remove_prefix(static_cast<std::size_t>(end - rest.data()));
     }
   }
-  if (depth != 0) return std::nullopt;
+  if (depth != 0 || !any_number) return std::nullopt;
   return total;
 }
 
@@ -148,6 +166,8 @@ std::vector<Layer> SummaryReader::read_layers() {
     if (!row.ok)
       throw ParseError(path_, line_number_, "", "malformed row (expected 'Kind-N  [-1, dims...]  params')");
     rows_params += row.layer.params;
+    if (rows_params > kMaxCount)
+      throw ParseError(path_, line_number_, "Param #", "the rows' parameters add up to more than 2^40");
     if (canonical_kind(row.layer.kind) == LayerKind::block && row.layer.params == 0) continue;
     layers.push_back(row.layer);
   }
