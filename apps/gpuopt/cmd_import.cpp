@@ -42,6 +42,17 @@ struct FileImport {
   EpochMs last_ms = std::numeric_limits<EpochMs>::min();
 };
 
+void add_failure_event(Store& store, const std::string& path, const std::string& reason) {
+  Event e;
+  e.time_ms = now_ms();
+  e.kind = "import";
+  e.severity = "error";
+  e.message = reason;
+  e.details_json = nlohmann::json{{"file", path}, {"error", reason}}.dump(
+      -1, ' ', false, nlohmann::json::error_handler_t::replace);
+  store.add_event(e);
+}
+
 // --replace: deletes what earlier imports of `path` stored under GPUs identified by their position
 // in the file (no uuid column), so a file imported with a wrong --gpus can be imported again.
 // GPUs with a real UUID may hold samples from other sources and are left alone.
@@ -59,9 +70,10 @@ void remove_earlier_import(Store& store, const std::string& path, bool quiet) {
   e.time_ms = now_ms();
   e.kind = "import";
   e.severity = "info";
-  e.message = fmt::format("removed {} samples of {} GPU{} stored by an earlier import of {} (--replace)", removed,
-                          gpus, gpus == 1 ? "" : "s", path);
-  e.details_json = nlohmann::json{{"file", path}, {"removed_samples", removed}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  e.message = fmt::format("removed {} samples of {} GPU{} stored by an earlier import of {} (--replace)",
+                          removed, gpus, gpus == 1 ? "" : "s", path);
+  e.details_json = nlohmann::json{{"file", path}, {"removed_samples", removed}}.dump(
+      -1, ' ', false, nlohmann::json::error_handler_t::replace);
   store.add_event(e);
   if (!quiet) fmt::print(stderr, "gpuopt: {}\n", e.message);
 }
@@ -81,14 +93,35 @@ FileImport import_file(Store& store, const std::string& path, int gpus, bool rep
     if (!bar) bar.emplace("importing " + std::filesystem::path(path).filename().string(), total, quiet);
     bar->update(done);
   };
-  out.result = read_nvidia_smi_csv(path, options, [&](std::span<const Sample> batch) {
-    if (stop_flag()) throw Error(fmt::format("{}: import interrupted; rows read so far are stored", path));
-    store.append(out.device_ids, batch);
-    for (const Sample& s : batch) {
-      out.first_ms = std::min(out.first_ms, s.time_ms);
-      out.last_ms = std::max(out.last_ms, s.time_ms);
+  std::size_t rows_stored = 0;
+  try {
+    out.result = read_nvidia_smi_csv(path, options, [&](std::span<const Sample> batch) {
+      if (stop_flag()) throw Error("import interrupted");
+      store.append(out.device_ids, batch);
+      rows_stored += batch.size();
+      for (const Sample& s : batch) {
+        out.first_ms = std::min(out.first_ms, s.time_ms);
+        out.last_ms = std::max(out.last_ms, s.time_ms);
+      }
+    });
+  } catch (const ParseError& e) {
+    // The file cannot be used (from the start, or a line past the size limit further on).
+    if (rows_stored == 0) throw;
+    throw ParseError(e.file(), e.line(), e.field(),
+                     fmt::format("{}; the {} rows stored before it stay", e.reason(), rows_stored));
+  } catch (const Error& e) {
+    // Interrupted, or the store failed (locked, disk full): say what stays stored.
+    const std::string reason = fmt::format(
+        "{}: {}; the {} rows stored before it stopped stay (import the file "
+        "again to complete it)",
+        path, e.what(), rows_stored);
+    try {
+      add_failure_event(store, path, reason);
+    } catch (const Error&) {
+      // The store may be what failed.
     }
-  });
+    throw Error(reason);
+  }
   if (bar) bar->finish();
   // Properties such as memory.total may have been filled in after a GPU's first row.
   if (!out.result.devices.empty()) out.device_ids = store.register_devices(out.result.devices, origin);
@@ -126,16 +159,6 @@ void add_import_event(Store& store, const std::string& path, const FileImport& i
   store.add_event(e);
 }
 
-void add_failure_event(Store& store, const std::string& path, const std::string& reason) {
-  Event e;
-  e.time_ms = now_ms();
-  e.kind = "import";
-  e.severity = "error";
-  e.message = reason;
-  e.details_json = nlohmann::json{{"file", path}, {"error", reason}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  store.add_event(e);
-}
-
 void print_file_report(const std::string& path, const FileImport& imp, std::size_t max_issues, bool quiet) {
   const CsvReadResult& r = imp.result;
   const bool detected_interleave = r.interleaved_gpus_detected && r.interleaved_gpus > 1;
@@ -164,9 +187,9 @@ void import_files(const ImportArgs& args, const GlobalOptions& global) {
       print_file_report(path, imp, args.max_issues, global.quiet);
       if (imp.result.rows_read == 0) {
         throw ParseError(path, 0, "",
-                         imp.result.rows_skipped == 0
-                             ? "no data rows"
-                             : fmt::format("none of its {} data rows could be used", imp.result.rows_skipped));
+                         imp.result.rows_skipped == 0 ? "no data rows"
+                                                      : fmt::format("none of its {} data rows could be used",
+                                                                    imp.result.rows_skipped));
       }
       add_import_event(store, path, imp);
     } catch (const ParseError& e) {
@@ -301,9 +324,10 @@ void register_import(CLI::App& app, const GlobalOptions& global) {
                    ->check(CLI::Range(0, 4096))
                    ->type_name("N")
                    ->capture_default_str();
-  given.replace = cmd->add_flag("--replace", args->replace,
-                                "CSV: first delete the samples an earlier import of the same file stored under "
-                                "GPUs identified by position (to redo an import with a wrong --gpus)");
+  given.replace =
+      cmd->add_flag("--replace", args->replace,
+                    "CSV: first delete the samples an earlier import of the same file stored under "
+                    "GPUs identified by position (to redo an import with a wrong --gpus)");
   given.max_issues = cmd->add_option("--max-issues", args->max_issues, "CSV: skipped rows listed per file")
                          ->type_name("N")
                          ->capture_default_str();
