@@ -75,6 +75,34 @@ class ConsoleSink final : public SampleSink {
   std::set<std::string> seen_errors_;
 };
 
+// The store sink, with periodic flushes that fail (another process holds the write lock, the disk
+// is full) reported and retried at the next flush instead of ending the run: StoreSink keeps the
+// rounds buffered. run_collect flushes once more at the end and fails if that does.
+class PatientStoreSink final : public SampleSink {
+ public:
+  PatientStoreSink(StoreSink& inner, bool quiet) : inner_(inner), quiet_(quiet) {}
+  void on_start(const SourceInfo& source, const std::vector<DeviceInfo>& devices) override {
+    inner_.on_start(source, devices);
+  }
+  void on_samples(std::span<const Sample> samples) override { inner_.on_samples(samples); }
+  void flush() override {
+    try {
+      inner_.flush();
+    } catch (const StoreError& e) {
+      const EpochMs now = now_ms();
+      if (!quiet_ && now - last_warning_ms_ >= 60000) {
+        fmt::print(stderr, "\ngpuopt: store: {} (sampling continues; retried at the next flush)\n", e.what());
+        last_warning_ms_ = now;
+      }
+    }
+  }
+
+ private:
+  StoreSink& inner_;
+  bool quiet_;
+  EpochMs last_warning_ms_ = -60000;
+};
+
 SamplerOptions sampler_options(const CollectArgs& args) {
   SamplerOptions options;
   options.interval = positive_duration("--interval", args.interval);
@@ -121,7 +149,8 @@ void add_failure_event(Store& store, const std::string& reason, std::uint64_t sa
   e.kind = "collect.stop";
   e.severity = "error";
   e.message = fmt::format("failed after storing {} samples: {}", samples_stored, reason);
-  e.details_json = nlohmann::json{{"samples_stored", samples_stored}, {"error", reason}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  e.details_json = nlohmann::json{{"samples_stored", samples_stored}, {"error", reason}}.dump(
+      -1, ' ', false, nlohmann::json::error_handler_t::replace);
   store.add_event(e);
 }
 
@@ -140,9 +169,10 @@ void run_collect(const CollectArgs& args, const GlobalOptions& global) {
 
   const std::string db_path = resolve_db_path(global);
   Store store = Store::open(db_path);
-  StoreSink store_sink(store);
+  StoreSink store_sink(store, StoreSink::kSamplerFlushWait);
+  PatientStoreSink patient_store(store_sink, global.quiet);
   ConsoleSink console(global.quiet);
-  const std::vector<SampleSink*> sinks{&store_sink, &console};
+  const std::vector<SampleSink*> sinks{&patient_store, &console};
 
   add_start_event(store, *source, options);
   SamplerStats stats;
@@ -154,6 +184,13 @@ void run_collect(const CollectArgs& args, const GlobalOptions& global) {
     throw;
   }
   console.end_status_line();
+  store_sink.set_flush_wait(Store::kDefaultBusyTimeout);
+  try {
+    store_sink.flush();  // what a lock kept buffered; a failure now is the run's
+  } catch (const Error& e) {
+    add_failure_event(store, e.what(), store_sink.samples_written());
+    throw;
+  }
   add_stop_event(store, stats);
   print_summary(stats, store_sink.samples_written(), db_path);
 }

@@ -80,6 +80,11 @@ class Store {
 
   const std::string& path() const;
 
+  // How long a write waits for another process's write lock (an import, a retention pass) before
+  // failing with StoreError "database is locked"; kDefaultBusyTimeout after open.
+  static constexpr std::chrono::milliseconds kDefaultBusyTimeout{10000};
+  void set_busy_timeout(std::chrono::milliseconds timeout);
+
   // Finds each device by UUID (inserting it if new, refreshing its properties if known) and
   // returns the ids in the same order.
   std::vector<DeviceId> register_devices(std::span<const DeviceInfo> devices, const std::string& origin);

@@ -2,6 +2,7 @@
 // `gpuopt serve`).
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -21,13 +22,18 @@ std::string live_origin(const SourceInfo& source);
 // one Store::append per flush(). A flush that fails throws the store's error and keeps the
 // buffer, so a later flush may write it (a full disk, a locked file); while the store keeps
 // failing, the buffer holds at most kMaxPendingSamples, dropping the oldest tenth beyond that.
-// Like the store, not thread-safe: use it from the sampler's thread only.
+// A flush waits at most `flush_wait` for another process's write lock, so a long import or a
+// held lock does not stall the sampler (its rounds stay buffered); set_flush_wait() lengthens it
+// for a last flush. Like the store, not thread-safe: use it from the sampler's thread only.
 class StoreSink final : public SampleSink {
  public:
   static constexpr std::size_t kMaxPendingSamples = 200000;
+  static constexpr std::chrono::milliseconds kSamplerFlushWait{200};
 
   // `store` must outlive the sink.
-  explicit StoreSink(Store& store) : store_(&store) {}
+  explicit StoreSink(Store& store, std::chrono::milliseconds flush_wait = Store::kDefaultBusyTimeout)
+      : store_(&store), flush_wait_(flush_wait) {}
+  void set_flush_wait(std::chrono::milliseconds flush_wait) { flush_wait_ = flush_wait; }
 
   void on_start(const SourceInfo& source, const std::vector<DeviceInfo>& devices) override;
   void on_samples(std::span<const Sample> samples) override;
@@ -40,6 +46,7 @@ class StoreSink final : public SampleSink {
 
  private:
   Store* store_;
+  std::chrono::milliseconds flush_wait_;
   std::vector<DeviceId> device_ids_;
   std::vector<Sample> pending_;
   std::uint64_t samples_written_ = 0;

@@ -119,7 +119,7 @@ void run_serve(TelemetrySource& source, const ServeOptions& options, const std::
   std::optional<server::GuardedSink> guarded_store;
   if (!options.store_path.empty()) {
     store.emplace(Store::open(options.store_path));
-    store_sink.emplace(*store);
+    store_sink.emplace(*store, StoreSink::kSamplerFlushWait);
     guarded_store.emplace(*store_sink, state);
     sinks.push_back(&*guarded_store);
     apply_retention(options.store_path, options.retention, state);
@@ -132,6 +132,10 @@ void run_serve(TelemetrySource& source, const ServeOptions& options, const std::
     const std::string host = ipv6 ? "[" + options.host + "]" : options.host;
     if (on_listening) on_listening(fmt::format("http://{}:{}", host, port));
     wait_for_stop(options, stop, state);
+  }
+  if (store_sink) {  // what a lock kept buffered at the sampler's last flush: wait for it now
+    store_sink->set_flush_wait(Store::kDefaultBusyTimeout);
+    guarded_store->flush();
   }
   http.stop();
 }

@@ -116,6 +116,8 @@ Database::Database(std::string path, Access access, int busy_timeout_ms) : path_
 
 Database::~Database() { close(); }
 
+void Database::set_busy_timeout(int busy_timeout_ms) { sqlite3_busy_timeout(db_, busy_timeout_ms); }
+
 void Database::close() noexcept {
   for (auto& [sql, cached] : cache_) sqlite3_finalize(cached->stmt);
   cache_.clear();

@@ -74,6 +74,9 @@ class Database {
 
   const std::string& path() const { return path_; }
 
+  // How long a statement waits for another connection's lock before failing with "locked".
+  void set_busy_timeout(int busy_timeout_ms);
+
   // Runs one or more statements that return nothing (DDL, BEGIN/COMMIT, pragmas).
   void exec(const std::string& sql);
 

@@ -22,4 +22,8 @@ Store::~Store() = default;
 
 const std::string& Store::path() const { return impl_->db.path(); }
 
+void Store::set_busy_timeout(std::chrono::milliseconds timeout) {
+  impl_->db.set_busy_timeout(static_cast<int>(timeout.count()));
+}
+
 }  // namespace gpuopt

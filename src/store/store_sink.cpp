@@ -22,7 +22,14 @@ void StoreSink::on_samples(std::span<const Sample> samples) {
 
 void StoreSink::flush() {
   if (pending_.empty()) return;
-  store_->append(device_ids_, pending_);
+  store_->set_busy_timeout(flush_wait_);
+  try {
+    store_->append(device_ids_, pending_);
+  } catch (...) {
+    store_->set_busy_timeout(Store::kDefaultBusyTimeout);
+    throw;
+  }
+  store_->set_busy_timeout(Store::kDefaultBusyTimeout);
   samples_written_ += pending_.size();
   pending_.clear();
 }

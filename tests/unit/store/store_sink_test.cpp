@@ -8,6 +8,7 @@
 #include "gpuopt/sampler.hpp"
 #include "gpuopt/store_sink.hpp"
 #include "gpuopt/telemetry.hpp"
+#include "sqlite_db.hpp"
 #include "store_test_support.hpp"
 
 namespace gpuopt::test {
@@ -74,6 +75,26 @@ TEST_F(StoreSinkTest, AFailedFlushKeepsTheSamplesAndThrows) {
   EXPECT_THROW(sink.flush(), UsageError);
   EXPECT_THROW(sink.flush(), UsageError);
   EXPECT_EQ(sink.samples_written(), 0u);
+}
+
+// Another process holding the write lock (a long import) costs a flush its short wait, not the
+// store's 10 s: the rounds stay buffered and the next flush writes them.
+TEST_F(StoreSinkTest, ALockedStoreFailsTheFlushFastAndKeepsTheSamples) {
+  Store store = Store::open(path());
+  StoreSink sink(store, StoreSink::kSamplerFlushWait);
+  sink.on_start(source_named("sim"), {make_device(0, "sim-0")});
+  sink.on_samples(std::vector<Sample>{make_sample(0, kT0, {{Metric::power_w, 1}})});
+  {
+    store::Database other(path(), store::Database::Access::read_write_create);
+    other.exec("BEGIN IMMEDIATE");
+    const auto start = std::chrono::steady_clock::now();
+    EXPECT_THROW(sink.flush(), StoreError);
+    EXPECT_LT(std::chrono::steady_clock::now() - start, 5s);
+    other.exec("COMMIT");
+  }
+  sink.flush();
+  EXPECT_EQ(sink.samples_written(), 1u);
+  EXPECT_EQ(store.samples(sink.device_ids()[0], kT0, kT0 + 1).size(), 1u);
 }
 
 TEST_F(StoreSinkTest, StoresEverySampleOfASamplerRun) {
