@@ -58,7 +58,10 @@ void print_answer(const memory::Task& task, const memory::FitAnswer& a, double g
       "size that fits: {}\n",
       task.id, task.batch_size, a.prediction.peak_mem_mib, a.prediction.peak_mem_upper_mib,
       a.fits ? "fits" : "does NOT fit", gpu_mib,
-      a.max_batch_size > 0 ? fmt::format("{}", a.max_batch_size) : std::string("none"));
+      a.max_batch_size == 0 ? std::string("none")
+      : a.max_batch_size >= memory::kMaxBatchLimit
+          ? fmt::format("at least {} (the search stops there)", a.max_batch_size)
+          : fmt::format("{}", a.max_batch_size));
 }
 
 void predict(const PredictArgs& args, const GlobalOptions& global) {
