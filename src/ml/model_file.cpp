@@ -163,7 +163,13 @@ void save_model_file(const std::string& path, const ModelFile& file) {
 }
 
 ModelFile load_model_file(const std::string& path) {
-  return decode_model_file(read_file_capped(path, 1024 * kMiB, "a gpuopt model file"), path);
+  std::string bytes;
+  try {
+    bytes = read_file_capped(path, 1024 * kMiB, "a gpuopt model file");
+  } catch (const ParseError& e) {
+    throw Error(e.what());  // missing, unreadable or endless: not a question of its format
+  }
+  return decode_model_file(bytes, path);
 }
 
 void require_domain(const ModelFile& file, std::string_view want, const std::string& name) {
