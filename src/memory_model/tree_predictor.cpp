@@ -94,7 +94,11 @@ class TreePredictor final : public MemoryPredictor {
     const auto section = file.sections.find(kTreeSection);
     if (section == file.sections.end()) throw ParseError(source, 0, kTreeSection, "section missing");
     model_ = ml::make_tree_regressor(name_, ml::TreeOptions{});
-    model_->load(section->second);
+    try {
+      model_->load(section->second);
+    } catch (const ParseError& e) {
+      throw ParseError(source, 0, kTreeSection, e.reason());
+    }
   }
 
  private:
