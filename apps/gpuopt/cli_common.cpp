@@ -42,7 +42,8 @@ std::string resolve_db_path(const GlobalOptions& global) {
     throw StoreError(fmt::format("{}: is a directory; the store is a file (e.g. {}/gpuopt.db)", path, path));
   }
   if (status_error && status.type() != std::filesystem::file_type::not_found) {
-    throw StoreError(fmt::format("{}: cannot open: {}", path, status_error.message()));  // a loop, no permission
+    throw StoreError(
+        fmt::format("{}: cannot open: {}", path, status_error.message()));  // a loop, no permission
   }
   if (status.type() != std::filesystem::file_type::not_found &&
       status.type() != std::filesystem::file_type::regular) {

@@ -130,7 +130,8 @@ void run(const EvalArgs& args, const GlobalOptions& global) {
     const auto path = std::filesystem::weakly_canonical(power::parse_power_file_spec(spec).path, error);
     if (!error) {
       if (const auto [it, added] = seen.emplace(path, spec); !added) {
-        throw UsageError(fmt::format("--data {}: the same file as --data {}; give each file once", spec, it->second));
+        throw UsageError(
+            fmt::format("--data {}: the same file as --data {}; give each file once", spec, it->second));
       }
     }
     auto loaded = power::load_power_file(spec);

@@ -104,9 +104,9 @@ std::string read_text(const std::string& path) {
 void run(const RecommendArgs& args, const GlobalOptions& global) {
   const power::Objective objective = power::make_objective(args.eta, args.max_slowdown, false);
   const power::GpuObservation gpu = args.live ? from_source(args, global) : from_store(args, global);
-  const auto r = power::recommend_power_limit(gpu, objective,
-                                              args.prior_file.empty() ? "" : read_text(args.prior_file),
-                                              "--prior " + args.prior_file);
+  const auto r =
+      power::recommend_power_limit(gpu, objective, args.prior_file.empty() ? "" : read_text(args.prior_file),
+                                   "--prior " + args.prior_file);
   fmt::print("GPU {}: recommended power limit {:g} W (now {:g} W)\n", args.gpu, r.power_limit_w,
              gpu.current_limit_w);
   fmt::print("expected vs the maximum limit: energy {:+.1f}%, time {:+.1f}%, {} {:+.1f}%\n",
@@ -137,9 +137,10 @@ void register_power_recommend(CLI::App& power, const GlobalOptions& global) {
       ->required();
   cmd->add_option("--window", args->window, "How far back to average the stored power draw")
       ->capture_default_str();
-  CLI::Option* eta =
-      cmd->add_option("--eta", args->eta, "Zeus cost weight of energy vs time, in [0, 1]")->capture_default_str();
-  cmd->add_option("--max-slowdown", args->max_slowdown, "Minimise energy with at most this slowdown (e.g. 5%)")
+  CLI::Option* eta = cmd->add_option("--eta", args->eta, "Zeus cost weight of energy vs time, in [0, 1]")
+                         ->capture_default_str();
+  cmd->add_option("--max-slowdown", args->max_slowdown,
+                  "Minimise energy with at most this slowdown (e.g. 5%)")
       ->excludes(eta);
   cmd->add_option("--prior", args->prior_file, "A curve model file from `gpuopt power eval --save-prior`");
   cmd->add_flag("--live", args->live, "Read the source now instead of the store");

@@ -13,9 +13,11 @@ namespace gpuopt {
 
 std::string read_file_capped(const std::string& path, std::uint64_t max_bytes, std::string_view what) {
   std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) throw ParseError(path, 0, "", fmt::format("is a directory, not {}", what));
+  if (std::filesystem::is_directory(path, ec))
+    throw ParseError(path, 0, "", fmt::format("is a directory, not {}", what));
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw ParseError(path, 0, "", fmt::format("cannot open: {}", std::generic_category().message(errno)));
+  if (!in)
+    throw ParseError(path, 0, "", fmt::format("cannot open: {}", std::generic_category().message(errno)));
   std::string bytes;
   char chunk[1 << 16];
   while (in) {

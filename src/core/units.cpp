@@ -1,7 +1,7 @@
 #include "gpuopt/units.hpp"
 
-#include <charconv>
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <string>
 #include <utility>
@@ -56,7 +56,8 @@ std::chrono::milliseconds parse_duration(std::string_view text) {
   static constexpr std::pair<std::string_view, double> kUnits[] = {
       {"", 1000.0}, {"ms", 1.0}, {"s", 1000.0}, {"m", 60e3}, {"min", 60e3}, {"h", 3600e3}, {"d", 86400e3}};
   const double ms = scaled(text, "duration", kUnits, "ms, s, m, h or d");
-  if (ms > kMaxDurationMs) throw UsageError(fmt::format("invalid duration '{}': longer than 100 years", text));
+  if (ms > kMaxDurationMs)
+    throw UsageError(fmt::format("invalid duration '{}': longer than 100 years", text));
   if (std::abs(ms - std::round(ms)) > 1e-6 * std::max(1.0, ms)) {
     throw UsageError(fmt::format("invalid duration '{}': durations are whole milliseconds", text));
   }

@@ -119,7 +119,8 @@ void Forecaster::load(const ml::ModelFile& file, const std::string& name) {
     throw ParseError(name, 0, "calibration", "one half-width per channel and horizon expected");
   }
   if (!(calibration_.level > 0 && calibration_.level < 1))
-    throw ParseError(name, 0, "calibration.level", fmt::format("{:g} is not a coverage in (0, 1)", calibration_.level));
+    throw ParseError(name, 0, "calibration.level",
+                     fmt::format("{:g} is not a coverage in (0, 1)", calibration_.level));
   for (const float w : calibration_.half_width) {
     if (w < 0 || std::isinf(w))  // NaN: a channel x horizon without calibration data
       throw ParseError(name, 0, "calibration.half_width", fmt::format("{:g} is not a width (>= 0)", w));

@@ -118,12 +118,28 @@ void check(const onnx::ModelProto& model, const std::string& path) {
 std::int64_t element_bytes(int type) {
   using T = onnx::TensorProto;
   switch (type) {
-    case T::DOUBLE: case T::INT64: case T::UINT64: case T::COMPLEX64: return 8;
-    case T::FLOAT: case T::INT32: case T::UINT32: return 4;
-    case T::FLOAT16: case T::BFLOAT16: case T::INT16: case T::UINT16: return 2;
-    case T::INT8: case T::UINT8: case T::BOOL: return 1;
-    case T::COMPLEX128: return 16;
-    default: return 0;
+    case T::DOUBLE:
+    case T::INT64:
+    case T::UINT64:
+    case T::COMPLEX64:
+      return 8;
+    case T::FLOAT:
+    case T::INT32:
+    case T::UINT32:
+      return 4;
+    case T::FLOAT16:
+    case T::BFLOAT16:
+    case T::INT16:
+    case T::UINT16:
+      return 2;
+    case T::INT8:
+    case T::UINT8:
+    case T::BOOL:
+      return 1;
+    case T::COMPLEX128:
+      return 16;
+    default:
+      return 0;
   }
 }
 
@@ -143,8 +159,8 @@ void check_initializers(const onnx::GraphProto& graph, const std::string& path) 
       for (const auto& entry : t.external_data()) {
         if (entry.key() != "location") continue;
         const std::filesystem::path location(entry.value());
-        const bool escapes = location.is_absolute() ||
-                             std::any_of(location.begin(), location.end(), [](const auto& p) { return p == ".."; });
+        const bool escapes = location.is_absolute() || std::any_of(location.begin(), location.end(),
+                                                                   [](const auto& p) { return p == ".."; });
         if (escapes)
           throw ParseError(path, 0, field,
                            fmt::format("external data '{}' is outside the model's folder", entry.value()));
@@ -152,9 +168,11 @@ void check_initializers(const onnx::GraphProto& graph, const std::string& path) 
       continue;
     }
     const std::int64_t bytes = element_bytes(t.data_type());
-    if (!t.raw_data().empty() && bytes > 0 && static_cast<std::int64_t>(t.raw_data().size()) != elements * bytes)
-      throw ParseError(path, 0, field,
-                       fmt::format("{} bytes of data for {} elements of {} bytes", t.raw_data().size(), elements, bytes));
+    if (!t.raw_data().empty() && bytes > 0 &&
+        static_cast<std::int64_t>(t.raw_data().size()) != elements * bytes)
+      throw ParseError(
+          path, 0, field,
+          fmt::format("{} bytes of data for {} elements of {} bytes", t.raw_data().size(), elements, bytes));
   }
 }
 
@@ -547,9 +565,9 @@ std::vector<std::int64_t> input_shape(const onnx::ValueInfoProto& data, const st
                        fmt::format("data input '{}': dimension {} is not fixed", data.name(), i));
     const std::int64_t size = shape.dim(i).dim_value();
     if (size < 1 || size > kMaxDim) {
-      throw ParseError(path, 0, "",
-                       fmt::format("data input '{}': dimension {} is {} (must be 1..{})", data.name(), i, size,
-                                   kMaxDim));
+      throw ParseError(
+          path, 0, "",
+          fmt::format("data input '{}': dimension {} is {} (must be 1..{})", data.name(), i, size, kMaxDim));
     }
     elements *= size;
     if (elements > kMaxSampleElements) {

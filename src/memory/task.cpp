@@ -173,7 +173,8 @@ Task TaskReader::read() const {
   if (find("precision")) task.precision = one_of("precision", kPrecisions);
   if (const json* mem = find("gpu_mem_mib")) task.gpu_mem_mib = integer(*mem, "gpu_mem_mib", 1);
   task.batch_size = integer(*find("batch_size"), "batch_size", 1);
-  if (task.batch_size > kMaxBatchSize) fail("batch_size", fmt::format("must be <= 2^40, got {}", task.batch_size));
+  if (task.batch_size > kMaxBatchSize)
+    fail("batch_size", fmt::format("must be <= 2^40, got {}", task.batch_size));
   task.input_shape = shape("input_shape");
   task.params = integer(*find("params"), "params", 0);
   task.layers = layers("layers");
@@ -185,7 +186,8 @@ Task TaskReader::read() const {
     // A run cannot hold more than its card: a larger figure is another unit or garbage.
     const double card_mib = task.gpu_mem_mib ? static_cast<double>(*task.gpu_mem_mib) : kMaxCardMib;
     if (*task.peak_mem_mib > card_mib)
-      fail("peak_mem_mib", fmt::format("{:g} MiB is more than the GPU's memory ({:g} MiB)", *task.peak_mem_mib, card_mib));
+      fail("peak_mem_mib",
+           fmt::format("{:g} MiB is more than the GPU's memory ({:g} MiB)", *task.peak_mem_mib, card_mib));
   }
   task.status = one_of("status", kStatuses);
   task.quality = one_of("quality", kQualities);

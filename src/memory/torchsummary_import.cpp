@@ -2,8 +2,8 @@
 #include <algorithm>
 #include <charconv>
 #include <filesystem>
-#include <sstream>
 #include <optional>
+#include <sstream>
 #include <string_view>
 
 #include <fmt/format.h>

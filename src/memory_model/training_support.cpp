@@ -52,8 +52,10 @@ std::vector<std::size_t> measured_rows(std::span<const Task> tasks) {
   if (rows.size() < 10) {
     throw UsageError(
         fmt::format("training needs at least 10 rows with a measured peak (got {}{})", rows.size(),
-                    flat.empty() ? "" : fmt::format("; left out the rows of {} models whose peak does not grow "
-                                                    "with the batch size", flat.size())));
+                    flat.empty() ? ""
+                                 : fmt::format("; left out the rows of {} models whose peak does not grow "
+                                               "with the batch size",
+                                               flat.size())));
   }
   return rows;
 }

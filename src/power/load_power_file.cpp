@@ -49,14 +49,13 @@ struct HeadedFormat {
   const char* name;
   std::initializer_list<const char*> columns;
 };
-constexpr HeadedFormat kZeusSummary{"Zeus summary",
-                                    {"dataset", "network", "batch_size", "power_limit", "time_per_epoch",
-                                     "average_power"}};
+constexpr HeadedFormat kZeusSummary{
+    "Zeus summary", {"dataset", "network", "batch_size", "power_limit", "time_per_epoch", "average_power"}};
 constexpr HeadedFormat kZeusProfile{"zeus-profile window file", {"window_name", "elapsed_time"}};
-constexpr HeadedFormat kPerseusStages{"Perseus stage profile", {"stage", "instruction", "frequency", "time", "energy"}};
-constexpr HeadedFormat kDvfsTable{"DVFS table",
-                                  {"benchmark", "argNo", "core_frequency", "memory_frequency", "average_power",
-                                   "time"}};
+constexpr HeadedFormat kPerseusStages{"Perseus stage profile",
+                                      {"stage", "instruction", "frequency", "time", "energy"}};
+constexpr HeadedFormat kDvfsTable{
+    "DVFS table", {"benchmark", "argNo", "core_frequency", "memory_frequency", "average_power", "time"}};
 
 bool has_columns(const std::vector<std::string>& header, const HeadedFormat& format) {
   return std::all_of(format.columns.begin(), format.columns.end(), [&](const char* name) {
@@ -70,9 +69,10 @@ std::string closest_format(const std::vector<std::string>& header) {
   const HeadedFormat* best = nullptr;
   std::size_t best_shared = 1;
   for (const HeadedFormat* f : {&kZeusSummary, &kZeusProfile, &kPerseusStages, &kDvfsTable}) {
-    const auto shared = static_cast<std::size_t>(std::count_if(f->columns.begin(), f->columns.end(), [&](const char* c) {
-      return std::find(header.begin(), header.end(), c) != header.end();
-    }));
+    const auto shared =
+        static_cast<std::size_t>(std::count_if(f->columns.begin(), f->columns.end(), [&](const char* c) {
+          return std::find(header.begin(), header.end(), c) != header.end();
+        }));
     if (shared > best_shared) {
       best = f;
       best_shared = shared;
@@ -83,8 +83,8 @@ std::string closest_format(const std::vector<std::string>& header) {
   for (const char* c : best->columns) {
     if (std::find(header.begin(), header.end(), c) == header.end()) missing.emplace_back(c);
   }
-  return fmt::format("; its header looks like a {} but lacks column{} {}", best->name, missing.size() == 1 ? "" : "s",
-                     fmt::join(missing, ", "));
+  return fmt::format("; its header looks like a {} but lacks column{} {}", best->name,
+                     missing.size() == 1 ? "" : "s", fmt::join(missing, ", "));
 }
 
 // The GPU a DVFS table belongs to: the file-name prefix ("v100-dvfs-real.csv"), else unknown.
@@ -133,8 +133,8 @@ std::vector<JobCurve> load_power_file(const std::string& spec) {
   if (has_columns(header, kZeusSummary)) {
     if (gpu.empty()) {
       throw UsageError(fmt::format(
-          "{}: a Zeus summary whose name is not summary_power_<gpu>.csv needs its GPU: give it as GPU={}", path,
-          path));
+          "{}: a Zeus summary whose name is not summary_power_<gpu>.csv needs its GPU: give it as GPU={}",
+          path, path));
     }
     return zeus_summary(gpu);
   }

@@ -100,15 +100,16 @@ void check_power_limit(const DeviceSettings& s, double limit_w) {
 // 1 MHz under a 1.5 GHz maximum would be accepted and crawl), so the change is refused.
 void check_sm_clock(const DeviceSettings& s, double mhz) {
   if (s.sm_clocks_mhz.empty()) {
-    throw UsageError(fmt::format("GPU {}: the device does not report its supported SM clocks; refusing to lock it",
-                                 s.index));
+    throw UsageError(fmt::format(
+        "GPU {}: the device does not report its supported SM clocks; refusing to lock it", s.index));
   }
   if (std::find(s.sm_clocks_mhz.begin(), s.sm_clocks_mhz.end(), mhz) != s.sm_clocks_mhz.end()) return;
   const auto nearest =
       *std::min_element(s.sm_clocks_mhz.begin(), s.sm_clocks_mhz.end(),
                         [&](double a, double b) { return std::abs(a - mhz) < std::abs(b - mhz); });
-  throw UsageError(fmt::format("GPU {}: {:g} MHz is not a supported SM clock ({:g}-{:g} MHz; nearest {:g} MHz)",
-                               s.index, mhz, s.sm_clocks_mhz.back(), s.sm_clocks_mhz.front(), nearest));
+  throw UsageError(
+      fmt::format("GPU {}: {:g} MHz is not a supported SM clock ({:g}-{:g} MHz; nearest {:g} MHz)", s.index,
+                  mhz, s.sm_clocks_mhz.back(), s.sm_clocks_mhz.front(), nearest));
 }
 
 ChangeRecord record_for(const Target& t, const SettingChange& c, Setting setting,

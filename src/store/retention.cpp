@@ -17,7 +17,8 @@ RetentionResult Store::apply_retention(const RetentionPolicy& policy, EpochMs no
   std::vector<DeviceId> ids;
   {
     // Imported history is the user's record, usually older than any live window: never expired.
-    auto st = db.prepare("SELECT id FROM devices WHERE origin NOT LIKE 'import:%' AND origin NOT LIKE 'prometheus:%'");
+    auto st = db.prepare(
+        "SELECT id FROM devices WHERE origin NOT LIKE 'import:%' AND origin NOT LIKE 'prometheus:%'");
     while (st.step()) ids.push_back(st.int64(0));
   }
   // Per device (and metric), so each DELETE is a range of the primary key, not a table scan.

@@ -76,7 +76,7 @@ class TraceReader {
   std::string header_line_;
   std::string id_prefix_;
   int interleaved_gpus_ = 1;
-  std::size_t data_row_ = 0;  // rows since the header, for round-robin GPU assignment
+  std::size_t data_row_ = 0;           // rows since the header, for round-robin GPU assignment
   std::vector<EpochMs> last_time_ms_;  // per device position: the time of its latest row
   std::vector<std::string_view> fields_;
   std::vector<std::pair<csv::DeviceField, double>> row_properties_;
@@ -116,9 +116,9 @@ void TraceReader::read_header() {
   // nvidia-smi --query-gpu knows about 200 fields; a header far wider is not one of its logs (and
   // checking each column against the earlier ones is quadratic).
   if (const auto columns = std::count(line.begin(), line.end(), ',') + 1; columns > kMaxColumns) {
-    throw ParseError(path_, lines_.line_number(), "",
-                     fmt::format("header has {} columns (at most {}): not an nvidia-smi CSV log", columns,
-                                 kMaxColumns));
+    throw ParseError(
+        path_, lines_.line_number(), "",
+        fmt::format("header has {} columns (at most {}): not an nvidia-smi CSV log", columns, kMaxColumns));
   }
   header_line_ = std::string(line);
   schema_ = csv::parse_header(line);
@@ -324,9 +324,10 @@ void TraceReader::check_time_order(const Sample& sample) {
                           format_iso8601(sample.time_ms), result_.devices[gpu].index,
                           schema_.index_column < 0 && schema_.uuid_column < 0 ? " (wrong --gpus?)" : ""));
   } else if (sample.time_ms < last) {
-    add_issue(lines_.line_number(),
-              fmt::format("time {} goes back from {} on GPU {} (row kept; a time seen before replaces that sample)",
-                          format_iso8601(sample.time_ms), format_iso8601(last), result_.devices[gpu].index));
+    add_issue(
+        lines_.line_number(),
+        fmt::format("time {} goes back from {} on GPU {} (row kept; a time seen before replaces that sample)",
+                    format_iso8601(sample.time_ms), format_iso8601(last), result_.devices[gpu].index));
   }
   last = std::max(last, sample.time_ms);
 }
@@ -366,8 +367,8 @@ std::string CsvIssue::to_string() const {
 
 std::string positional_device_id_prefix(const std::string& path) {
   const auto absolute = std::filesystem::absolute(path).lexically_normal();
-  return valid_utf8(
-      fmt::format("trace:{}/{}:gpu", absolute.parent_path().filename().string(), absolute.filename().string()));
+  return valid_utf8(fmt::format("trace:{}/{}:gpu", absolute.parent_path().filename().string(),
+                                absolute.filename().string()));
 }
 
 CsvReadResult read_nvidia_smi_csv(const std::string& path, const CsvReadOptions& options,

@@ -123,7 +123,8 @@ TEST(OnnxImport, InputDimensionsOutsideRealSizesAreErrors) {
 
 TEST(OnnxImport, WeightsTheirDataContradictsAreErrorsNamingThem) {
   std::string message = import_error(fixture("short_weight.onnx"));
-  EXPECT_NE(message.find("initializer 'W'': 4 bytes of data for 4194304 elements"), std::string::npos) << message;
+  EXPECT_NE(message.find("initializer 'W'': 4 bytes of data for 4194304 elements"), std::string::npos)
+      << message;
   message = import_error(fixture("outside_weight.onnx"));
   EXPECT_NE(message.find("external data '../../etc/passwd' is outside the model's folder"), std::string::npos)
       << message;

@@ -75,9 +75,9 @@ TEST(TorchsummaryImport, AbsurdShapesAndCountsAreMalformedRows) {
   TempDir dir;
   const std::string malformed = ":10: malformed row (expected 'Kind-N  [-1, dims...]  params')";
   for (const char* row : {"  Linear-7  [-1, 4294967296, 4294967296, 4294967296]  0\n",  // overflows
-                                "  Linear-7  [[[[]]]]  0\n",                                   // no size
-                                "  Linear-7  [-1, 10]  1,8,4,96\n",                            // bad grouping
-                                "  Linear-7  [-1, 10]  9223372036854775807\n"}) {             // past 2^40
+                          "  Linear-7  [[[[]]]]  0\n",                                  // no size
+                          "  Linear-7  [-1, 10]  1,8,4,96\n",                           // bad grouping
+                          "  Linear-7  [-1, 10]  9223372036854775807\n"}) {             // past 2^40
     EXPECT_EQ(import_error(dir, summary(kRows + row, "1,189,312")), malformed) << row;
   }
 }

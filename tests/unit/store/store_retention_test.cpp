@@ -81,7 +81,8 @@ TEST_F(StoreTest, RemoveSamplesEmptiesOneDeviceOnly) {
   const auto ids = store.register_devices(devices, "sim@test");
   std::vector<Sample> samples;
   for (EpochMs t = kT0; t < kT0 + 600'000; t += 1000) {
-    for (int gpu = 0; gpu < 2; ++gpu) samples.push_back(make_sample(gpu, t, {{Metric::power_w, 100.0 + gpu}}));
+    for (int gpu = 0; gpu < 2; ++gpu)
+      samples.push_back(make_sample(gpu, t, {{Metric::power_w, 100.0 + gpu}}));
   }
   store.append(ids, samples);
   EXPECT_EQ(store.remove_samples(ids[0]), 600);
