@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdlib>
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -68,7 +67,6 @@ std::vector<float> layer_tokens(const Task& task, std::size_t max_tokens) {
     numeric[4] = static_cast<float>(total_elements > 0 ? elements / total_elements * tokens_d : 0);
     numeric[5] = static_cast<float>(total_params > 0 ? params / total_params * tokens_d : 0);
     numeric[6] = static_cast<float>(std::log(static_cast<double>(end - begin) + 1) / std::log(32.0));
-    if (std::getenv("GPUOPT_EXP_SCALEFREE")) numeric[0] = numeric[1] = numeric[2] = 0;
   }
   return tokens;
 }
