@@ -3,11 +3,12 @@
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
-#include <fstream>
+#include <sstream>
 
 #include <fmt/format.h>
 
 #include "gpuopt/error.hpp"
+#include "gpuopt/file_read.hpp"
 
 namespace gpuopt::power {
 
@@ -46,9 +47,12 @@ double parse_positive(const std::string& text, const std::string& file, std::siz
   return value;
 }
 
+std::string read_power_file(const std::string& path) {
+  return read_file_capped(path, 256 * kMiB, "a power or clock curve file");
+}
+
 CsvTable::CsvTable(const std::string& path) : path_(path) {
-  std::ifstream in(path);
-  if (!in) throw ParseError(path, 0, "", "cannot open the file");
+  std::istringstream in(read_power_file(path));
   std::string text;
   std::size_t number = 0;
   while (std::getline(in, text)) {

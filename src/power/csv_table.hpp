@@ -19,6 +19,10 @@ double parse_number(const std::string& text, const std::string& file, std::size_
 double parse_positive(const std::string& text, const std::string& file, std::size_t line,
                       const std::string& field);
 
+// The text of a power or clock curve file, read whole up to 256 MiB (the shared files are under
+// 1 MB; /dev/zero given as a file must not be read forever). ParseError when it cannot be read.
+std::string read_power_file(const std::string& path);
+
 class CsvTable {
  public:
   // Reads the whole file. Throws ParseError when it cannot be opened or has no header.

@@ -1,5 +1,5 @@
 // SM-clock sweeps of CUDA kernels: NV-DVFS-Benchmark tables and gpuPTXModel blocks.
-#include <fstream>
+#include <sstream>
 
 #include <fmt/format.h>
 
@@ -37,8 +37,7 @@ std::vector<JobCurve> load_dvfs_table(const std::string& path, const std::string
 }
 
 std::vector<JobCurve> load_ptx_blocks(const std::string& path, const std::string& gpu) {
-  std::ifstream in(path);
-  if (!in) throw ParseError(path, 0, "", "cannot open the file");
+  std::istringstream in(read_power_file(path));
   static const char* const kFields[] = {"mem_freq", "core_freq", "time_ms", "avg_power_w", "energy_mj"};
   CurveSet curves;
   std::string benchmark;

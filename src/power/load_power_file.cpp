@@ -2,7 +2,7 @@
 #include <algorithm>
 #include <cctype>
 #include <filesystem>
-#include <fstream>
+#include <sstream>
 
 #include <fmt/format.h>
 
@@ -35,8 +35,7 @@ std::string gpu_family(std::string_view name) {
 namespace {
 
 std::vector<std::string> header_of(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw ParseError(path, 0, "", "cannot open the file");
+  std::istringstream in(read_power_file(path));
   std::string line;
   std::getline(in, line);
   if (line.starts_with("\xEF\xBB\xBF")) line.erase(0, 3);  // a UTF-8 byte-order mark

@@ -39,6 +39,15 @@ std::string parse_error(const std::string& spec) {
   return "no error";
 }
 
+// An endless "file" (here /dev/zero under a known name) stops at the size cap instead of hanging.
+TEST_F(DataFiles, AnEndlessFileIsAnError) {
+  for (const char* name : {"summary_power_v100.csv", "v100-dvfs-real-profile.csv"}) {
+    const fs::path link = dir_ / name;
+    fs::create_symlink("/dev/zero", link);
+    EXPECT_NE(parse_error(link.string()).find("larger than 256 MiB"), std::string::npos) << name;
+  }
+}
+
 TEST_F(DataFiles, ZeusSummaryGroupsJobsAndNamesTheGpuByFileName) {
   const auto path = write("summary_power_t4.csv", std::string(kHeader) +
                                                       "cifar100,shufflenetv2,128,adam,150,10,120\n"
