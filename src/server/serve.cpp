@@ -12,6 +12,8 @@
 #include "gpuopt/host.hpp"
 #include "gpuopt/server.hpp"
 #include "gpuopt/store_sink.hpp"
+#include "gpuopt/time.hpp"
+#include "gpuopt/units.hpp"
 #include "http_server.hpp"
 #include "live_state.hpp"
 #include "sampler_adapters.hpp"
@@ -74,6 +76,24 @@ void apply_retention(const std::string& store_path, const RetentionPolicy& polic
   }
 }
 
+// serve.start / serve.stop in the store's event log, as `collect` records its runs; a store that
+// cannot take them is reported like other store errors and the agent runs on.
+void record_event(Store& store, server::LiveState& state, const std::string& kind,
+                  const std::string& message) {
+  Event e;
+  e.time_ms = now_ms();
+  e.kind = kind;
+  e.severity = "info";
+  e.message = message;
+  e.details_json = "{}";
+  try {
+    store.add_event(e);
+  } catch (const Error& error) {
+    state.record_store_error(error.what());
+    spdlog::warn("store: cannot record {}: {}", kind, error.what());
+  }
+}
+
 void wait_for_stop(const ServeOptions& options, const std::atomic<bool>& stop, server::LiveState& state) {
   auto last_retention = std::chrono::steady_clock::now();
   while (!stop.load()) {
@@ -123,6 +143,11 @@ void run_serve(TelemetrySource& source, const ServeOptions& options, const std::
     guarded_store.emplace(*store_sink, state);
     sinks.push_back(&*guarded_store);
     apply_retention(options.store_path, options.retention, state);
+    record_event(
+        *store, state, "serve.start",
+        fmt::format("agent started: {} ({} GPU{}) every {}, HTTP port {}", live_origin(source.info()),
+                    source.devices().size(), source.devices().size() == 1 ? "" : "s",
+                    format_duration(options.sampler.interval), port));
   }
 
   {
@@ -136,6 +161,8 @@ void run_serve(TelemetrySource& source, const ServeOptions& options, const std::
   if (store_sink) {  // what a lock kept buffered at the sampler's last flush: wait for it now
     store_sink->set_flush_wait(Store::kDefaultBusyTimeout);
     guarded_store->flush();
+    record_event(*store, state, "serve.stop",
+                 fmt::format("agent stopped: {} samples stored", store_sink->samples_written()));
   }
   http.stop();
 }

@@ -7,6 +7,8 @@
 #include <nlohmann/json.hpp>
 
 #include "gpuopt/error.hpp"
+#include "gpuopt/store.hpp"
+#include "gpuopt/time.hpp"
 #include "http_client.hpp"
 #include "http_server.hpp"
 #include "serve_thread.hpp"
@@ -66,6 +68,12 @@ TEST(Serve, SimulatedGpusEndToEnd) {
   const Store store = Store::open(db, Store::Mode::read_only);
   ASSERT_EQ(store.devices().size(), 2U);
   EXPECT_GT(store.devices()[0].sample_count, 3);
+  // The run is in the event log, as collect's runs are.
+  const auto events = store.events(0, now_ms() + 1, {}, "serve.");
+  ASSERT_EQ(events.size(), 2U);
+  EXPECT_EQ(events[0].kind, "serve.start");
+  EXPECT_EQ(events[1].kind, "serve.stop");
+  EXPECT_NE(events[1].message.find("samples stored"), std::string::npos) << events[1].message;
 }
 
 TEST(Serve, WithoutStoreSamplesAre404) {
