@@ -3,8 +3,8 @@
 #include <sys/socket.h>
 
 #include <atomic>
-#include <optional>
 #include <cerrno>
+#include <optional>
 #include <system_error>
 #include <thread>
 
@@ -69,11 +69,15 @@ std::optional<HttpResponse> refuse_body(const httplib::Request& req, std::size_t
     out = error_response(411, fmt::format("chunked request bodies are not accepted: send Content-Length "
                                           "(at most {} bytes)",
                                           max_body_bytes));
+  } else if (req.get_header_value_count("Content-Length") > 1) {
+    // Which one frames the body is ambiguous (request smuggling through a proxy): RFC 9112 6.3.
+    out = error_response(400, "more than one Content-Length header");
   } else {
     const std::string type = req.get_header_value("Content-Type");
     if (type.starts_with("application/x-www-form-urlencoded") || type.starts_with("multipart/form-data")) {
-      out = error_response(415, "the body must be JSON: send Content-Type: application/json "
-                                "(curl: -H 'Content-Type: application/json')");
+      out = error_response(415,
+                           "the body must be JSON: send Content-Type: application/json "
+                           "(curl: -H 'Content-Type: application/json')");
     }
   }
   return out;

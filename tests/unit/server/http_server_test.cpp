@@ -132,14 +132,26 @@ TEST_F(HttpServerTest, OversizedBodyIs413) {
 TEST_F(HttpServerTest, ChunkedBodyIs411) {
   std::string chunks;
   for (int i = 0; i < 64; ++i) chunks += "40\r\n" + std::string(64, '[') + "\r\n";
-  const std::string r = raw_http(port_, "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                                        "Transfer-Encoding: chunked\r\n\r\n" + chunks + "0\r\n\r\n");
+  const std::string r = raw_http(port_,
+                                 "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                                 "Transfer-Encoding: chunked\r\n\r\n" +
+                                     chunks + "0\r\n\r\n");
   EXPECT_EQ(status_of(r), 411) << r;
   // The unread chunks may follow as a malformed next request (400): check the first answer only.
   EXPECT_NE(r.find("{\"error\":\"chunked request bodies are not accepted: send Content-Length (at most 1024 "
                    "bytes)\"}"),
             std::string::npos)
       << r;
+  expect_still_serving();
+}
+
+// Two Content-Length headers leave the body's end ambiguous: refused, not the first one used.
+TEST_F(HttpServerTest, TwoContentLengthsAre400) {
+  const std::string r = raw_http(port_,
+                                 "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                                 "Content-Length: 2\r\nContent-Length: 5\r\nConnection: close\r\n\r\n{}");
+  EXPECT_EQ(status_of(r), 400) << r;
+  EXPECT_NE(json_error(r).find("more than one Content-Length"), std::string::npos) << r;
   expect_still_serving();
 }
 
