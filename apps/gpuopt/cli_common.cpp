@@ -36,19 +36,10 @@ std::string default_db_path() {
 
 std::string resolve_db_path(const GlobalOptions& global) {
   std::string path = global.db_path.empty() ? default_db_path() : global.db_path;
+  // Other non-files (a FIFO, a device, a symlink loop) are refused by Store::open.
   std::error_code status_error;
-  const auto status = std::filesystem::status(path, status_error);
-  if (status.type() == std::filesystem::file_type::directory) {
+  if (std::filesystem::status(path, status_error).type() == std::filesystem::file_type::directory) {
     throw StoreError(fmt::format("{}: is a directory; the store is a file (e.g. {}/gpuopt.db)", path, path));
-  }
-  if (status_error && status.type() != std::filesystem::file_type::not_found) {
-    throw StoreError(
-        fmt::format("{}: cannot open: {}", path, status_error.message()));  // a loop, no permission
-  }
-  if (status.type() != std::filesystem::file_type::not_found &&
-      status.type() != std::filesystem::file_type::regular) {
-    // SQLite would block on a FIFO and write journal files beside /dev/null.
-    throw StoreError(fmt::format("{}: not a regular file; the store is an SQLite database file", path));
   }
   const auto parent = std::filesystem::path(path).parent_path();
   if (!parent.empty()) {

@@ -99,6 +99,14 @@ std::string Statement::text(int column) const {
 }
 
 Database::Database(std::string path, Access access, int busy_timeout_ms) : path_(std::move(path)) {
+  std::error_code status_error;
+  const auto type = std::filesystem::status(path_, status_error).type();
+  if (status_error && type != std::filesystem::file_type::not_found)  // a symlink loop, no permission
+    throw StoreError(fmt::format("{}: cannot open: {}", path_, status_error.message()));
+  if (type != std::filesystem::file_type::not_found && type != std::filesystem::file_type::regular) {
+    // SQLite would block on a FIFO and write journal files beside /dev/null.
+    throw StoreError(fmt::format("{}: not a regular file; the store is an SQLite database file", path_));
+  }
   // NOMUTEX: a connection is used by one thread only (see Store's contract).
   int flags = SQLITE_OPEN_NOMUTEX;
   flags |= access == Access::read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;

@@ -66,6 +66,7 @@ class Database {
   enum class Access { read_write_create, read_only };
 
   // Opens the file; SQLite reads nothing yet, so a bad file is detected by the first query.
+  // Throws StoreError for a path that exists but is not a regular file (a FIFO, a device).
   // Sets busy_timeout so concurrent writers/checkpoints are waited for instead of failing.
   Database(std::string path, Access access, int busy_timeout_ms = 10000);
   Database(const Database&) = delete;
