@@ -57,6 +57,18 @@ TEST_F(StoreOpenTest, SamplesColumnsFollowMetricOrder) {
   EXPECT_EQ(columns, expected);
 }
 
+// A device or FIFO would block SQLite or get journal files written beside it.
+TEST_F(StoreOpenTest, ANonRegularFileIsRefused) {
+  for (const auto mode : {Store::Mode::read_write, Store::Mode::read_only}) {
+    try {
+      Store::open("/dev/null", mode);
+      ADD_FAILURE() << "opened /dev/null";
+    } catch (const StoreError& e) {
+      EXPECT_STREQ(e.what(), "/dev/null: not a regular file; the store is an SQLite database file");
+    }
+  }
+}
+
 TEST_F(StoreOpenTest, ReopensAndKeepsData) {
   const std::vector<DeviceInfo> devices{make_device(0, "GPU-aaaa")};
   {
