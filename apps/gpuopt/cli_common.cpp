@@ -42,7 +42,16 @@ std::string resolve_db_path(const GlobalOptions& global) {
     throw StoreError(fmt::format("{}: is a directory; the store is a file (e.g. {}/gpuopt.db)", path, path));
   }
   const auto parent = std::filesystem::path(path).parent_path();
-  if (!parent.empty()) {
+  if (parent.empty()) return path;
+  const char* env = std::getenv("GPUOPT_DB");
+  const bool user_chosen = !global.db_path.empty() || (env && *env);
+  if (user_chosen) {
+    // A mistyped --db must not leave a tree of new folders behind; only the default location is made.
+    std::error_code ec;
+    if (!std::filesystem::is_directory(parent, ec))
+      throw StoreError(fmt::format("{}: folder {} does not exist (create it first, or check the path)", path,
+                                   parent.string()));
+  } else {
     std::error_code ec;
     std::filesystem::create_directories(parent, ec);
     if (ec)

@@ -22,10 +22,11 @@ struct GlobalOptions {
 };
 
 // $GPUOPT_DB, else $XDG_DATA_HOME/gpuopt/gpuopt.db, else ~/.local/share/gpuopt/gpuopt.db
-// (its directory is created on demand by resolve_db_path).
+// (the last two folders are created on demand by resolve_db_path).
 std::string default_db_path();
 
-// The --db value or the default, with the parent directory created.
+// The --db value or the default. The default's folder is created; a folder named by --db or
+// $GPUOPT_DB must exist (StoreError otherwise), so a mistyped path leaves nothing behind.
 std::string resolve_db_path(const GlobalOptions& global);
 
 // The telemetry-source options shared by devices, collect and serve.

@@ -6,6 +6,7 @@
 //   setup: ARGS          (any number; run first, must exit 0; output ignored)
 //   env: NAME=VALUE      (any number; applies to setup and the checked run)
 //   args: ARGS           (the checked run)
+//   absent: PATH         (any number; must not exist after the checked run)
 //   exit: N
 //   --- stdout
 //   expected lines
@@ -38,6 +39,7 @@ struct Case {
   std::vector<std::string> setup;
   std::vector<std::string> env;
   std::string args;
+  std::vector<std::string> absent;
   int exit_code = 0;
   std::string stdout_text;
   std::string stderr_text;
@@ -71,6 +73,8 @@ Case parse_case(const fs::path& path) {
       c.env.push_back(line.substr(5));
     } else if (line.starts_with("args: ")) {
       c.args = line.substr(6);
+    } else if (line.starts_with("absent: ")) {
+      c.absent.push_back(line.substr(8));
     } else if (line.starts_with("exit: ")) {
       c.exit_code = std::stoi(line.substr(6));
     } else {
@@ -132,6 +136,7 @@ void write_case(const fs::path& path, const Case& c, const RunResult& r) {
   for (const auto& e : c.env) out << "env: " << e << "\n";
   for (const auto& s : c.setup) out << "setup: " << s << "\n";
   out << "args: " << c.args << "\n";
+  for (const auto& a : c.absent) out << "absent: " << a << "\n";
   out << "exit: " << r.exit_code << "\n";
   out << "--- stdout\n" << r.out;
   out << "--- stderr\n" << r.err;
@@ -164,6 +169,7 @@ TEST_P(CliGolden, MatchesExpectedOutput) {
     EXPECT_EQ(r.out, c.stdout_text);
     EXPECT_EQ(r.err, c.stderr_text);
   }
+  for (const auto& a : c.absent) EXPECT_FALSE(fs::exists(substitute(a, tmp))) << a << " exists after the run";
   fs::remove_all(tmp);
 }
 
