@@ -92,7 +92,8 @@ class TreeForecaster final : public Forecaster {
   }
 
   // Every section must be one of this spec's channel x horizon models; a file that lists its
-  // trained outputs (meta "xgb_outputs", written since 2026-12) must hold exactly those.
+  // trained outputs (meta "xgb_outputs", written since 2026-12) must hold exactly those. A file
+  // with neither sections nor that list is another model's file relabelled: refused.
   void load_state(const ml::ModelFile& file, const std::string& name) override {
     const std::size_t horizons = spec().horizons.size();
     std::map<std::string, std::size_t> known;
@@ -104,7 +105,12 @@ class TreeForecaster final : public Forecaster {
         throw ParseError(name, 0, section, "section of another model; not a tree:xgboost forecaster file");
       }
     }
-    if (const auto listed = file.meta.find("xgb_outputs"); listed != file.meta.end()) {
+    const auto listed = file.meta.find("xgb_outputs");
+    if (listed == file.meta.end() && file.sections.empty()) {
+      throw ParseError(name, 0, "xgb_outputs",
+                       "missing, and the file holds no tree: not a tree:xgboost forecaster file");
+    }
+    if (listed != file.meta.end()) {
       if (!listed->is_array()) throw ParseError(name, 0, "xgb_outputs", "expected an array of section names");
       for (const auto& section : *listed) {
         if (!section.is_string() || !file.sections.contains(section.get<std::string>())) {

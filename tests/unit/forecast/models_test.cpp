@@ -186,6 +186,8 @@ TEST(ModelFile, ImpossibleSpecsAreRejectedNamingTheField) {
   EXPECT_EQ(error_of([](auto& m) { m["horizons_ms"] = {150}; }), "horizons_ms");
   EXPECT_EQ(error_of([](auto& m) { m["channels"] = {"bogus"}; }), "channels");
   EXPECT_EQ(error_of([](auto& m) { m["calibration"]["level"] = 7; }), "calibration.level");
+  // A persistence file relabelled as a tree model would forecast "no change" under XGBoost's name.
+  EXPECT_EQ(error_of([](auto& m) { m["model"] = "tree:xgboost"; }), "xgb_outputs");
   EXPECT_EQ(error_of([](auto& m) {
               m["calibration"]["half_width"] = std::vector<double>(small_spec().outputs(), -1.0);
             }),
