@@ -75,34 +75,6 @@ class ConsoleSink final : public SampleSink {
   std::set<std::string> seen_errors_;
 };
 
-// The store sink, with periodic flushes that fail (another process holds the write lock, the disk
-// is full) reported and retried at the next flush instead of ending the run: StoreSink keeps the
-// rounds buffered. run_collect flushes once more at the end and fails if that does.
-class PatientStoreSink final : public SampleSink {
- public:
-  PatientStoreSink(StoreSink& inner, bool quiet) : inner_(inner), quiet_(quiet) {}
-  void on_start(const SourceInfo& source, const std::vector<DeviceInfo>& devices) override {
-    inner_.on_start(source, devices);
-  }
-  void on_samples(std::span<const Sample> samples) override { inner_.on_samples(samples); }
-  void flush() override {
-    try {
-      inner_.flush();
-    } catch (const StoreError& e) {
-      const EpochMs now = now_ms();
-      if (!quiet_ && now - last_warning_ms_ >= 60000) {
-        fmt::print(stderr, "\ngpuopt: store: {} (sampling continues; retried at the next flush)\n", e.what());
-        last_warning_ms_ = now;
-      }
-    }
-  }
-
- private:
-  StoreSink& inner_;
-  bool quiet_;
-  EpochMs last_warning_ms_ = -60000;
-};
-
 SamplerOptions sampler_options(const CollectArgs& args) {
   SamplerOptions options;
   options.interval = positive_duration("--interval", args.interval);
@@ -170,9 +142,21 @@ void run_collect(const CollectArgs& args, const GlobalOptions& global) {
   const std::string db_path = resolve_db_path(global);
   Store store = Store::open(db_path);
   StoreSink store_sink(store, StoreSink::kSamplerFlushWait);
-  PatientStoreSink patient_store(store_sink, global.quiet);
+  // A periodic flush that fails (another process holds the write lock, the disk is full) is
+  // retried at the next one; the last flush below decides the run.
+  TolerantSink tolerant_store(store_sink,
+                              {.count = {},
+                               .warn =
+                                   [&](std::string_view, const Error& e) {
+                                     if (!global.quiet)
+                                       fmt::print(stderr,
+                                                  "\ngpuopt: store: {} (sampling continues; retried at the "
+                                                  "next flush)\n",
+                                                  e.what());
+                                   }},
+                              /*tolerate_start=*/false);
   ConsoleSink console(global.quiet);
-  const std::vector<SampleSink*> sinks{&patient_store, &console};
+  const std::vector<SampleSink*> sinks{&tolerant_store, &console};
 
   add_start_event(store, *source, options);
   SamplerStats stats;

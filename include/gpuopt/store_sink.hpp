@@ -5,10 +5,12 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <string>
 #include <vector>
 
+#include "gpuopt/error.hpp"
 #include "gpuopt/sampler.hpp"
 #include "gpuopt/store.hpp"
 
@@ -51,6 +53,38 @@ class StoreSink final : public SampleSink {
   std::vector<Sample> pending_;
   std::uint64_t samples_written_ = 0;
   std::uint64_t samples_dropped_ = 0;
+};
+
+// Forwards to `inner` (normally a StoreSink) and keeps the sampler running when the store fails:
+// a gpuopt::Error from on_samples() or flush() (and from on_start() if `tolerate_start`) goes to
+// the hooks instead of ending the run. StoreSink keeps the rounds it could not write and retries
+// at the next flush. `count` (optional) sees every failure; `warn` (optional) the first one and
+// then at most one a minute. Used by `gpuopt collect` (warns on stderr) and `gpuopt serve`
+// (counts into its metrics, warns in its log). Same thread rules as the inner sink.
+class TolerantSink final : public SampleSink {
+ public:
+  struct Hooks {
+    std::function<void(const Error& error)> count;
+    std::function<void(std::string_view what, const Error& error)> warn;  // what: "flush", ...
+  };
+  static constexpr std::chrono::minutes kWarnEvery{1};
+
+  TolerantSink(SampleSink& inner, Hooks hooks, bool tolerate_start)
+      : inner_(inner), hooks_(std::move(hooks)), tolerate_start_(tolerate_start) {}
+
+  void on_start(const SourceInfo& source, const std::vector<DeviceInfo>& devices) override;
+  void on_samples(std::span<const Sample> samples) override;
+  void on_error(const std::string& message) override { inner_.on_error(message); }
+  void flush() override;
+
+ private:
+  void failed(std::string_view what, const Error& error);
+
+  SampleSink& inner_;
+  Hooks hooks_;
+  bool tolerate_start_;
+  std::chrono::steady_clock::time_point last_warning_{};
+  bool warned_ = false;
 };
 
 }  // namespace gpuopt

@@ -16,7 +16,7 @@
 #include "gpuopt/units.hpp"
 #include "http_server.hpp"
 #include "live_state.hpp"
-#include "sampler_adapters.hpp"
+#include "timed_source.hpp"
 
 namespace gpuopt {
 namespace {
@@ -136,11 +136,21 @@ void run_serve(TelemetrySource& source, const ServeOptions& options, const std::
   // Opened here so a bad store fails before anything starts; then used by the sampler thread only.
   std::optional<Store> store;
   std::optional<StoreSink> store_sink;
-  std::optional<server::GuardedSink> guarded_store;
+  std::optional<TolerantSink> guarded_store;  // a full disk must not take /metrics down with it
   if (!options.store_path.empty()) {
     store.emplace(Store::open(options.store_path));
     store_sink.emplace(*store, StoreSink::kSamplerFlushWait);
-    guarded_store.emplace(*store_sink, state);
+    guarded_store.emplace(
+        *store_sink,
+        TolerantSink::Hooks{.count = [&state](const Error& e) { state.record_store_error(e.what()); },
+                            .warn =
+                                [](std::string_view what, const Error& e) {
+                                  spdlog::warn(
+                                      "store: cannot {}: {} (sampling continues; see "
+                                      "gpuopt_store_write_errors_total)",
+                                      what, e.what());
+                                }},
+        /*tolerate_start=*/true);
     sinks.push_back(&*guarded_store);
     apply_retention(options.store_path, options.retention, state);
     record_event(

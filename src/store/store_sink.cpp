@@ -34,4 +34,38 @@ void StoreSink::flush() {
   pending_.clear();
 }
 
+void TolerantSink::on_start(const SourceInfo& source, const std::vector<DeviceInfo>& devices) {
+  if (!tolerate_start_) return inner_.on_start(source, devices);
+  try {
+    inner_.on_start(source, devices);
+  } catch (const Error& e) {
+    failed("register devices", e);
+  }
+}
+
+void TolerantSink::on_samples(std::span<const Sample> samples) {
+  try {
+    inner_.on_samples(samples);
+  } catch (const Error& e) {
+    failed("write samples", e);
+  }
+}
+
+void TolerantSink::flush() {
+  try {
+    inner_.flush();
+  } catch (const Error& e) {
+    failed("flush", e);
+  }
+}
+
+void TolerantSink::failed(std::string_view what, const Error& error) {
+  if (hooks_.count) hooks_.count(error);
+  const auto now = std::chrono::steady_clock::now();
+  if (warned_ && now - last_warning_ < kWarnEvery) return;
+  warned_ = true;
+  last_warning_ = now;
+  if (hooks_.warn) hooks_.warn(what, error);
+}
+
 }  // namespace gpuopt

@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <string>
 #include <vector>
 
 #include "gpuopt/error.hpp"
@@ -139,6 +140,51 @@ TEST_F(StoreSinkTest, BoundsTheBufferByDroppingTheOldestSamples) {
   const StoredDevice d = store.find_device("0");
   EXPECT_EQ(d.first_ms, kT0 + static_cast<EpochMs>(sink.samples_dropped()));
   EXPECT_EQ(d.last_ms, kT0 + static_cast<EpochMs>(kTotal - 1));
+}
+
+// A locked store fails two flushes: the run goes on, every failure is counted, one is warned
+// about (the next warning waits a minute), and the rounds are written once the lock is gone.
+TEST_F(StoreSinkTest, TolerantSinkCountsEveryFailureWarnsOnceAndKeepsTheRounds) {
+  Store store = Store::open(path());
+  StoreSink sink(store, StoreSink::kSamplerFlushWait);
+  int counted = 0;
+  std::vector<std::string> warnings;
+  TolerantSink tolerant(sink,
+                        {.count = [&](const Error&) { ++counted; },
+                         .warn = [&](std::string_view what, const Error&) { warnings.emplace_back(what); }},
+                        /*tolerate_start=*/false);
+  tolerant.on_start(source_named("sim"), {make_device(0, "sim-0")});
+  tolerant.on_samples(std::vector<Sample>{make_sample(0, kT0, {{Metric::power_w, 1}})});
+  {
+    store::Database other(path(), store::Database::Access::read_write_create);
+    other.exec("BEGIN IMMEDIATE");
+    EXPECT_NO_THROW(tolerant.flush());
+    tolerant.on_samples(std::vector<Sample>{make_sample(0, kT0 + 1, {{Metric::power_w, 2}})});
+    EXPECT_NO_THROW(tolerant.flush());
+    other.exec("COMMIT");
+  }
+  EXPECT_EQ(counted, 2);
+  EXPECT_EQ(warnings, std::vector<std::string>{"flush"});
+  EXPECT_EQ(sink.samples_written(), 0u);
+  tolerant.flush();
+  EXPECT_EQ(sink.samples_written(), 2u);
+  EXPECT_EQ(counted, 2);
+}
+
+// collect: a store that cannot register the devices ends the run; serve tolerates it.
+TEST_F(StoreSinkTest, TolerantSinkPropagatesAFailedStartUnlessTold) {
+  class FailingStart final : public SampleSink {
+   public:
+    void on_start(const SourceInfo&, const std::vector<DeviceInfo>&) override { throw StoreError("locked"); }
+    void on_samples(std::span<const Sample>) override {}
+  } failing;
+  int counted = 0;
+  TolerantSink strict(failing, {.count = [&](const Error&) { ++counted; }, .warn = {}}, false);
+  EXPECT_THROW(strict.on_start(source_named("sim"), {}), StoreError);
+  EXPECT_EQ(counted, 0);
+  TolerantSink lenient(failing, {.count = [&](const Error&) { ++counted; }, .warn = {}}, true);
+  EXPECT_NO_THROW(lenient.on_start(source_named("sim"), {}));
+  EXPECT_EQ(counted, 1);
 }
 
 }  // namespace
