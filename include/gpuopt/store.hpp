@@ -90,8 +90,10 @@ class Store {
   std::vector<DeviceId> register_devices(std::span<const DeviceInfo> devices, const std::string& origin);
 
   // Appends samples in one transaction; sample.gpu indexes `device_ids` (as returned by
-  // register_devices). Updates the roll-ups. Samples with a (device, time) already stored
-  // replace it. Throws UsageError if a gpu index is out of range (nothing is written).
+  // register_devices). Updates the roll-ups. A sample with a (device, time) already stored
+  // overwrites the metrics it has and keeps the stored values of those it lacks (so imports of
+  // different metrics of one GPU add up). Throws UsageError if a gpu index is out of range
+  // (nothing is written).
   void append(std::span<const DeviceId> device_ids, std::span<const Sample> samples);
 
   std::vector<StoredDevice> devices() const;

@@ -21,14 +21,18 @@ std::vector<Metric> metrics_in(std::uint32_t valid_mask) {
   return metrics;
 }
 
-// "INSERT OR REPLACE INTO samples (device_id, time_ms, <metrics>) VALUES (?, ?, ...), ..."
+// "INSERT INTO samples (device_id, time_ms, <metrics>) VALUES (?, ?, ...), ... ON CONFLICT ... DO
+// UPDATE": a row already stored at that time keeps the metrics the new one lacks (a second import of
+// other metrics adds columns; it used to replace the whole row and blank the first import's).
 std::string insert_sql(std::span<const Metric> metrics, std::size_t rows) {
-  std::string sql = "INSERT OR REPLACE INTO samples (device_id, time_ms";
+  std::string sql = "INSERT INTO samples (device_id, time_ms";
   std::string row = "(?, ?";
+  std::string update;
   for (const Metric m : metrics) {
-    sql += ", ";
-    sql += metric_info(m).column;
+    const std::string column(metric_info(m).column);
+    sql += ", " + column;
     row += ", ?";
+    update += (update.empty() ? "" : ", ") + column + " = coalesce(excluded." + column + ", " + column + ")";
   }
   row += ")";
   sql += ") VALUES ";
@@ -36,6 +40,8 @@ std::string insert_sql(std::span<const Metric> metrics, std::size_t rows) {
     if (i > 0) sql += ", ";
     sql += row;
   }
+  sql += " ON CONFLICT (device_id, time_ms) DO ";
+  sql += update.empty() ? "NOTHING" : "UPDATE SET " + update;
   return sql;
 }
 

@@ -82,11 +82,20 @@ TEST_F(StoreAppendTest, DuplicateWithinOneBatchKeepsTheLast) {
   EXPECT_EQ(minute(Metric::power_w, Aggregation::mean).at(0).value, 150);
 }
 
-TEST_F(StoreAppendTest, ReplacementDroppingAMetricRemovesItsRollup) {
+// Two imports of different metrics of one GPU (two Prometheus queries) add up: the second used
+// to replace whole rows and blank the first one's metrics and roll-ups.
+TEST_F(StoreAppendTest, ASampleAtAStoredTimeKeepsTheMetricsItLacks) {
   append({make_sample(0, kT0, {{Metric::power_w, 100}, {Metric::temperature_c, 50}})});
-  append({make_sample(0, kT0, {{Metric::power_w, 100}})});
-  EXPECT_TRUE(minute(Metric::temperature_c, Aggregation::mean).empty());
-  EXPECT_EQ(minute(Metric::power_w, Aggregation::mean).at(0).value, 100);
+  append({make_sample(0, kT0, {{Metric::power_w, 120}, {Metric::gpu_util_pct, 70}})});
+  const auto raw = store_->samples(ids_[0], kT0, kT0 + 1);
+  ASSERT_EQ(raw.size(), 1U);
+  EXPECT_EQ(raw[0].values.get(Metric::power_w), 120);
+  EXPECT_EQ(raw[0].values.get(Metric::temperature_c), 50);
+  EXPECT_EQ(raw[0].values.get(Metric::gpu_util_pct), 70);
+  EXPECT_EQ(store_->devices().at(0).sample_count, 1);
+  EXPECT_EQ(minute(Metric::temperature_c, Aggregation::mean).at(0).value, 50);
+  EXPECT_EQ(minute(Metric::power_w, Aggregation::mean).at(0).value, 120);
+  EXPECT_EQ(minute(Metric::gpu_util_pct, Aggregation::mean).at(0).value, 70);
 }
 
 TEST_F(StoreAppendTest, LateSampleIntoStoredMinuteKeepsLastByTime) {
