@@ -86,7 +86,9 @@ class Store {
   void set_busy_timeout(std::chrono::milliseconds timeout);
 
   // Finds each device by UUID (inserting it if new, refreshing its properties if known) and
-  // returns the ids in the same order.
+  // returns the ids in the same order. A device's origin becomes `origin`, except that an import
+  // origin ("import:", "prometheus:") is only replaced by another one: imported history is never
+  // expired (apply_retention), even once the GPU is sampled live.
   std::vector<DeviceId> register_devices(std::span<const DeviceInfo> devices, const std::string& origin);
 
   // Appends samples in one transaction; sample.gpu indexes `device_ids` (as returned by

@@ -63,13 +63,17 @@ std::vector<DeviceId> Store::register_devices(std::span<const DeviceInfo> device
   ids.reserve(devices.size());
   store::Transaction tx(db);
   for (const DeviceInfo& info : devices) {
-    // Properties a source does not know (empty text, NULL numbers) keep their stored values.
+    // Properties a source does not know (empty text, NULL numbers) keep their stored values. An
+    // imported device stays imported when a live source (a replay of the same file, the GPU
+    // itself) registers it: retention never expires imported history (apply_retention).
     auto st = db.prepare(R"sql(
 INSERT INTO devices (uuid, origin, name, gpu_index, pci_bus_id, mem_total_mib, power_limit_default_w,
   power_limit_min_w, power_limit_max_w, sm_clock_max_mhz, mem_clock_max_mhz, graphics_clock_max_mhz, simulated)
 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
 ON CONFLICT (uuid) DO UPDATE SET
-  origin = excluded.origin,
+  origin = CASE WHEN (origin LIKE 'import:%' OR origin LIKE 'prometheus:%')
+                 AND NOT (excluded.origin LIKE 'import:%' OR excluded.origin LIKE 'prometheus:%')
+           THEN origin ELSE excluded.origin END,
   name = CASE WHEN excluded.name <> '' THEN excluded.name ELSE name END,
   gpu_index = excluded.gpu_index,
   pci_bus_id = CASE WHEN excluded.pci_bus_id <> '' THEN excluded.pci_bus_id ELSE pci_bus_id END,

@@ -75,6 +75,22 @@ TEST_F(StoreTest, RetentionKeepsImportedHistory) {
   EXPECT_EQ(store.samples(scraped_id, kT0, kT0 + 1).size(), 1U);
 }
 
+// Replaying an imported trace (or sampling the GPU live) registers the same UUID under a live
+// origin; that used to turn the imported history into live samples that retention deleted.
+TEST_F(StoreTest, AnImportedDeviceSampledLiveKeepsItsHistory) {
+  auto store = Store::open(path());
+  const std::vector<DeviceInfo> gpu{make_device(0, "GPU-1234")};
+  const DeviceId id = store.register_devices(gpu, "import:runs/a.csv").front();
+  store.append(std::vector<DeviceId>{id},
+               std::vector<Sample>{make_sample(0, kT0, {{Metric::power_w, 100.0}})});
+  EXPECT_EQ(store.register_devices(gpu, "replay@node1").front(), id);
+  EXPECT_EQ(store.find_device("GPU-1234").origin, "import:runs/a.csv");
+  EXPECT_EQ(store.apply_retention({24h, 48h}, kT0 + 3 * kDayMs).raw_deleted, 0);
+  EXPECT_EQ(store.samples(id, kT0, kT0 + 1).size(), 1U);
+  store.register_devices(gpu, "import:runs/b.csv");
+  EXPECT_EQ(store.find_device("GPU-1234").origin, "import:runs/b.csv");
+}
+
 TEST_F(StoreTest, RemoveSamplesEmptiesOneDeviceOnly) {
   auto store = Store::open(path());
   const std::vector<DeviceInfo> devices{make_device(0, "GPU-aaaa"), make_device(1, "GPU-bbbb")};
