@@ -53,11 +53,34 @@ void add_failure_event(Store& store, const std::string& path, const std::string&
   store.add_event(e);
 }
 
+// The id prefix of `path`'s GPUs when they are identified by their position (no uuid column):
+// the shortest "trace:<folders>/<file>:gpu" that no other file's import holds in the store, so
+// node-a/run1/nvidia-smi.csv and node-b/run1/nvidia-smi.csv do not share GPUs (the second used
+// to overwrite the first one's samples). Re-importing a file finds its own prefix again.
+std::string positional_id_prefix(const Store& store, const std::string& path) {
+  const auto absolute = std::filesystem::absolute(path).lexically_normal();
+  const auto devices = store.devices();
+  const auto held_by_another_file = [&](const std::string& prefix) {
+    return std::any_of(devices.begin(), devices.end(), [&](const StoredDevice& d) {
+      if (!d.info.uuid.starts_with(prefix)) return false;
+      if (!d.origin.starts_with("import:")) return true;
+      const std::string file = d.origin.substr(7);  // stores of 2026-12-05 and before: as typed
+      return std::filesystem::absolute(file).lexically_normal() != absolute;
+    });
+  };
+  const auto relative = absolute.relative_path();
+  const auto parts = static_cast<int>(std::distance(relative.begin(), relative.end()));
+  for (int components = 2; components <= parts; ++components) {
+    const std::string prefix = positional_device_id_prefix(path, components);
+    if (!held_by_another_file(prefix)) return prefix;
+  }
+  return positional_device_id_prefix(path, 0);
+}
+
 // --replace: deletes what earlier imports of `path` stored under GPUs identified by their position
-// in the file (no uuid column), so a file imported with a wrong --gpus can be imported again.
-// GPUs with a real UUID may hold samples from other sources and are left alone.
-void remove_earlier_import(Store& store, const std::string& path, bool quiet) {
-  const std::string prefix = positional_device_id_prefix(path);
+// in the file (ids starting with `prefix`), so a file imported with a wrong --gpus can be imported
+// again. GPUs with a real UUID may hold samples from other sources and are left alone.
+void remove_earlier_import(Store& store, const std::string& path, const std::string& prefix, bool quiet) {
   std::int64_t removed = 0;
   int gpus = 0;
   for (const StoredDevice& d : store.devices()) {
@@ -79,14 +102,15 @@ void remove_earlier_import(Store& store, const std::string& path, bool quiet) {
 }
 
 FileImport import_file(Store& store, const std::string& path, int gpus, bool replace, bool quiet) {
-  const std::string origin = "import:" + path;
+  const std::string origin = "import:" + std::filesystem::absolute(path).lexically_normal().string();
   FileImport out;
   std::optional<ProgressBar> bar;
   CsvReadOptions options;
   options.gpus = gpus;
+  options.id_prefix = positional_id_prefix(store, path);
   options.on_devices = [&](std::span<const DeviceInfo> devices) {
     // Only once the file has yielded a usable row: a file that cannot be read replaces nothing.
-    if (replace && out.device_ids.empty()) remove_earlier_import(store, path, quiet);
+    if (replace && out.device_ids.empty()) remove_earlier_import(store, path, options.id_prefix, quiet);
     out.device_ids = store.register_devices(devices, origin);
   };
   options.on_progress = [&](std::uint64_t done, std::uint64_t total) {

@@ -27,6 +27,9 @@ struct CsvReadOptions {
   std::function<void(std::span<const DeviceInfo>)> on_devices;
   // Called after each block read from the file (about every MiB). Optional.
   std::function<void(std::uint64_t bytes_done, std::uint64_t bytes_total)> on_progress;
+  // What the ids of GPUs identified by their position start with ("" = positional_device_id_prefix
+  // of the path); `gpuopt import` lengthens it when another file already holds that name.
+  std::string id_prefix;
 };
 
 // A row that was skipped or a problem worth telling, "file:line: reason".
@@ -52,8 +55,9 @@ struct CsvReadResult {
 };
 
 // "trace:<parent-dir>/<file>:gpu": what the ids of `path`'s GPUs start with when the file has no
-// uuid column (they are identified by their position, see below).
-std::string positional_device_id_prefix(const std::string& path);
+// uuid column (they are identified by their position, see below). With `components` > 2, that
+// many trailing components of the absolute path ("trace:node-a/run1/nvidia-smi.csv:gpu"); 0 = all.
+std::string positional_device_id_prefix(const std::string& path, int components = 2);
 
 // Reads the whole file, handing samples to `on_batch` in file order (several calls).
 // Bad rows are skipped and reported as issues ("file:line: field 'F': reason").

@@ -4,7 +4,9 @@
 #include <charconv>
 #include <filesystem>
 #include <limits>
+#include <string>
 #include <utility>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -163,7 +165,7 @@ void TraceReader::read_header() {
     }
   }
   result_.interleaved_gpus = interleaved_gpus_;
-  id_prefix_ = positional_device_id_prefix(path_);
+  id_prefix_ = options_.id_prefix.empty() ? positional_device_id_prefix(path_) : options_.id_prefix;
   fields_.reserve(schema_.columns.size() + 1);
 }
 
@@ -365,10 +367,22 @@ std::string CsvIssue::to_string() const {
   return fmt::format("{}:{}: {}", file, line, message);
 }
 
-std::string positional_device_id_prefix(const std::string& path) {
+std::string positional_device_id_prefix(const std::string& path, int components) {
   const auto absolute = std::filesystem::absolute(path).lexically_normal();
-  return valid_utf8(fmt::format("trace:{}/{}:gpu", absolute.parent_path().filename().string(),
-                                absolute.filename().string()));
+  if (components == 2) {
+    return valid_utf8(fmt::format("trace:{}/{}:gpu", absolute.parent_path().filename().string(),
+                                  absolute.filename().string()));
+  }
+  std::vector<std::string> parts;
+  for (const auto& part : absolute.relative_path()) parts.push_back(part.string());
+  const std::size_t keep =
+      components <= 0 ? parts.size() : std::min(parts.size(), static_cast<std::size_t>(components));
+  std::string tail = components <= 0 ? "/" : "";
+  for (std::size_t i = parts.size() - keep; i < parts.size(); ++i) {
+    tail += parts[i];
+    if (i + 1 < parts.size()) tail += '/';
+  }
+  return valid_utf8(fmt::format("trace:{}:gpu", tail));
 }
 
 CsvReadResult read_nvidia_smi_csv(const std::string& path, const CsvReadOptions& options,
