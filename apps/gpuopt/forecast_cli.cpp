@@ -2,6 +2,8 @@
 
 #include <filesystem>
 
+#include <fmt/format.h>
+
 #include "gpuopt/error.hpp"
 
 namespace gpuopt::cli {
@@ -38,6 +40,8 @@ void add_forecast_options(CLI::App& cmd, ForecastArgs& args, bool training) {
 forecast::ForecastSpec forecast_spec(const ForecastArgs& args) {
   forecast::ForecastSpec spec;
   spec.step = positive_duration("--step", args.step);
+  if (spec.step > forecast::kMaxStep)
+    throw UsageError(fmt::format("--step {}: must be at most 1h", args.step));
   try {
     spec.horizons = forecast::parse_horizons(args.horizons, spec.step);
   } catch (const UsageError& e) {

@@ -44,12 +44,16 @@ ForecastSpec spec_from_meta(const json& meta) {
 // would index outside the history, a zero step divide by zero.
 void check_spec(const ForecastSpec& spec, const json& meta, const std::string& name) {
   const auto bad = [&](const char* field, const std::string& why) { throw ParseError(name, 0, field, why); };
-  if (spec.step.count() <= 0 || spec.step > std::chrono::hours(1)) bad("step_ms", "must be in (0, 1 h]");
+  if (spec.step.count() <= 0 || spec.step > kMaxStep) bad("step_ms", "must be in (0, 1 h]");
   if (spec.horizons.empty()) bad("horizons_ms", "no horizon");
   for (const auto h : spec.horizons) {
-    if (h.count() <= 0 || h.count() % spec.step.count() != 0 || h > std::chrono::hours(24))
+    if (h.count() <= 0 || h.count() % spec.step.count() != 0 || h > kMaxHorizon)
       bad("horizons_ms", fmt::format("{} ms is not a positive multiple of the step up to 24 h", h.count()));
   }
+  // Training, calibration and evaluation take the last horizon as the longest.
+  if (!std::is_sorted(spec.horizons.begin(), spec.horizons.end()) ||
+      std::adjacent_find(spec.horizons.begin(), spec.horizons.end()) != spec.horizons.end())
+    bad("horizons_ms", "must be in increasing order");
   const WindowConfig& w = spec.window;
   if (w.fine_steps < 1 || w.fine_steps > 4096) bad("window.fine_steps", "must be in [1, 4096]");
   if (w.coarse_steps < 1 || w.coarse_steps > 4096) bad("window.coarse_steps", "must be in [1, 4096]");
@@ -76,6 +80,7 @@ std::vector<std::chrono::milliseconds> parse_horizons(const std::string& text,
     const std::string item = text.substr(start, comma - start);
     const std::chrono::milliseconds h = parse_duration(item);
     if (h.count() <= 0) throw UsageError(fmt::format("horizon '{}' must be positive", item));
+    if (h > kMaxHorizon) throw UsageError(fmt::format("horizon '{}' is longer than 24h", item));
     if (h.count() % step.count() != 0) {
       throw UsageError(
           fmt::format("horizon '{}' is not a multiple of the step {}", item, format_duration(step)));
@@ -86,6 +91,7 @@ std::vector<std::chrono::milliseconds> parse_horizons(const std::string& text,
     start = comma + 1;
   }
   if (out.empty()) throw UsageError("no horizon given");
+  std::sort(out.begin(), out.end());  // the last horizon is the longest everywhere
   return out;
 }
 

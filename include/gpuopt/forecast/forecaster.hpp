@@ -35,8 +35,12 @@ struct ForecastSpec {
   std::size_t outputs() const { return kChannelCount * horizons.size(); }  // per window
 };
 
-// "1s,5s,30s" -> durations; UsageError for a bad or non-positive entry, a horizon that is not a
-// multiple of `step`, or an empty list.
+inline constexpr std::chrono::milliseconds kMaxStep = std::chrono::hours(1);      // resampling step
+inline constexpr std::chrono::milliseconds kMaxHorizon = std::chrono::hours(24);  // forecast horizon
+
+// "1s,5s,30s" -> durations in increasing order (given in any order); UsageError for a bad or
+// non-positive entry, one past kMaxHorizon or given twice, a horizon that is not a multiple of
+// `step`, or an empty list.
 std::vector<std::chrono::milliseconds> parse_horizons(const std::string& text,
                                                       std::chrono::milliseconds step);
 

@@ -86,6 +86,10 @@ TEST(Horizons, ParsedAndChecked) {
   EXPECT_THROW(parse_horizons("1s,150ms", 100ms), UsageError);
   EXPECT_THROW(parse_horizons("1s,,5s", 100ms), UsageError);
   EXPECT_THROW(parse_horizons("0s", 100ms), UsageError);
+  EXPECT_THROW(parse_horizons("25h", 100ms), UsageError);
+  // Any order is accepted and sorted: everything downstream takes the last horizon as the longest
+  // (given as "20h,1s" it crashed training; "30s,1s" trained a garbage calibration).
+  EXPECT_EQ(parse_horizons("30s,1s,5s", 100ms), (std::vector<std::chrono::milliseconds>{1s, 5s, 30s}));
 }
 
 TEST(WindowScales, FixedForPercentagesRobustForTheRest) {
@@ -184,6 +188,7 @@ TEST(ModelFile, ImpossibleSpecsAreRejectedNamingTheField) {
   EXPECT_EQ(error_of([](auto& m) { m["step_ms"] = 0; }), "step_ms");
   EXPECT_EQ(error_of([](auto& m) { m["horizons_ms"] = nlohmann::json::array(); }), "horizons_ms");
   EXPECT_EQ(error_of([](auto& m) { m["horizons_ms"] = {150}; }), "horizons_ms");
+  EXPECT_EQ(error_of([](auto& m) { m["horizons_ms"] = {30000, 1000}; }), "horizons_ms");
   EXPECT_EQ(error_of([](auto& m) { m["channels"] = {"bogus"}; }), "channels");
   EXPECT_EQ(error_of([](auto& m) { m["calibration"]["level"] = 7; }), "calibration.level");
   // A persistence file relabelled as a tree model would forecast "no change" under XGBoost's name.
