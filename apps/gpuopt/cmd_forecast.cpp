@@ -29,6 +29,8 @@ void run_train(const TrainArgs& args, const GlobalOptions& global) {
   options.on_progress = [&bar](double fraction) { bar.update(static_cast<std::uint64_t>(fraction * 1000)); };
   const auto started = std::chrono::steady_clock::now();
   const auto model = forecast::train_forecaster(args.model, traces, spec, options, args.forecast.max_windows);
+  // Stopped: a partly trained model must not pass for a trained one (nor replace an --out file).
+  if (stop_flag()) throw Error("training interrupted; no model written");
   bar.finish();
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   ml::ModelFile file;

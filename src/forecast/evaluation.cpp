@@ -5,6 +5,7 @@
 #include <limits>
 #include <memory>
 
+#include "gpuopt/error.hpp"
 #include "models.hpp"
 
 namespace gpuopt::forecast {
@@ -117,7 +118,8 @@ std::vector<EvalRow> leave_one_trace_out(std::vector<Trace>& traces, const Forec
       if (options.group) by_group.try_emplace(options.group(t), spec).first->second.add(pointers, windows);
       if (options.on_fold) options.on_fold(t, by_name);
     }
-    if (options.train.stop && options.train.stop->load()) break;
+    // Stopped: the folds so far would pass for the whole evaluation.
+    if (options.train.stop && options.train.stop->load()) throw Error("evaluation interrupted; no figures");
   }
   std::vector<EvalRow> rows = acc.rows();
   for (const auto& [group, group_acc] : by_group) {

@@ -67,7 +67,8 @@ struct CrossValidationOptions {
 
 // Each trace is held out once: the models train on the traces outside its fold and are scored
 // on it. Traces too short for any origin are skipped (they still serve as training data). Rows of every
-// trace come first (group ""), then those of each group in name order.
+// trace come first (group ""), then those of each group in name order. Throws Error when
+// options.train.stop is set during the run (the folds done would pass for all of them).
 std::vector<EvalRow> leave_one_trace_out(std::vector<Trace>& traces, const ForecastSpec& spec,
                                          const CrossValidationOptions& options);
 

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <functional>
 
 #include "forecast_test_util.hpp"
@@ -104,6 +105,21 @@ TEST(WindowScales, FixedForPercentagesRobustForTheRest) {
   EXPECT_EQ(scales[index_of(Channel::gpu_util)], 100);
   EXPECT_EQ(scales[index_of(Channel::mem_used)], 1024);
   EXPECT_TRUE(std::isnan(scales[index_of(Channel::temperature)]));
+}
+
+// Ctrl-C during an evaluation: the folds done so far must not pass for the whole evaluation.
+TEST(CrossValidation, AStopIsAnErrorNotAPartialResult) {
+  std::vector<Trace> traces{{"a.csv", {{DeviceInfo{}, {square_wave(3000)}}}},
+                            {"b.csv", {{DeviceInfo{}, {square_wave(3000)}}}}};
+  std::atomic<bool> stop{false};
+  CrossValidationOptions options;
+  options.models = {"persistence"};
+  options.train.stop = &stop;
+  options.on_fold = [&](const Trace&, const auto&) { stop = true; };
+  EXPECT_THROW(leave_one_trace_out(traces, small_spec(), options), Error);
+  stop = false;
+  options.on_fold = {};
+  EXPECT_FALSE(leave_one_trace_out(traces, small_spec(), options).empty());
 }
 
 class LearnedModels : public ::testing::TestWithParam<std::string> {};
