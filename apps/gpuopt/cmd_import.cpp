@@ -257,6 +257,7 @@ void add_prometheus_event(Store& store, const PrometheusImportOptions& options,
   details["step_ms"] = options.step.count();
   details["series"] = r.series;
   details["series_skipped"] = r.series_skipped;
+  details["values_skipped"] = r.values_skipped;
   details["devices"] = r.devices;
   details["samples"] = r.samples;
   Event e;
@@ -279,9 +280,13 @@ void import_from_prometheus(const ImportArgs& args, const GlobalOptions& global)
   });
   if (bar) bar->finish();
   add_prometheus_event(store, options, r);
-  fmt::print("{}: {} series ({} skipped: unknown metric), {} devices, {} samples, {} .. {}\n", options.url,
-             r.series, r.series_skipped, r.devices, r.samples, format_iso8601(options.from_ms),
-             format_iso8601(options.to_ms));
+  fmt::print("{}: {} series ({} skipped: unknown metric), {} devices, {} samples{}, {} .. {}\n", options.url,
+             r.series, r.series_skipped, r.devices, r.samples,
+             r.values_skipped == 0 ? ""
+                                   : fmt::format(" ({} values skipped: outside the time range or impossible "
+                                                 "for a GPU, such as 250 % or -50 W)",
+                                                 r.values_skipped),
+             format_iso8601(options.from_ms), format_iso8601(options.to_ms));
 }
 
 // Which options were given, to reject the ones that do not belong to the chosen form.

@@ -47,6 +47,12 @@ struct MetricInfo {
 std::span<const MetricInfo> all_metrics();
 const MetricInfo& metric_info(Metric m);
 
+// Whether a GPU can read `value` for `m` (in the metric's unit): finite and within generous
+// bounds that still catch a wrong unit, garbage or a "not available" sentinel such as 2^32 - 1
+// (percentages 0-100, temperature -60-200 C, power 0-10 kW, clocks 0-20 GHz, memory 0-64 TiB,
+// P-state 0-15, energy and throttle bitmask >= 0).
+bool plausible_value(Metric m, double value);
+
 // Accepts the short name, the column name or the nvidia-smi field ("power", "power_w",
 // "power.draw"); case-sensitive. Returns nullopt for an unknown name.
 std::optional<Metric> metric_from_name(std::string_view name);

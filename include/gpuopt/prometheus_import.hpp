@@ -26,6 +26,8 @@ struct PrometheusImportResult {
   std::int64_t series_skipped = 0;  // series whose metric name gpuopt does not know
   std::int64_t devices = 0;         // devices (by UUID label, else instance+gpu) written
   std::int64_t samples = 0;         // samples written
+  // Values outside [from, to] or impossible for a GPU (plausible_value), not written.
+  std::int64_t values_skipped = 0;
 };
 
 // Queries in chunks (Prometheus caps points per series), maps each series to a device by its

@@ -1,7 +1,10 @@
 #include "gpuopt/metric.hpp"
 
 #include <array>
+#include <cmath>
 #include <string>
+
+#include "gpuopt/units.hpp"
 
 namespace gpuopt {
 namespace {
@@ -61,6 +64,36 @@ std::string make_names_list() {
 std::span<const MetricInfo> all_metrics() { return kMetrics; }
 
 const MetricInfo& metric_info(Metric m) { return kMetrics[static_cast<std::size_t>(m)]; }
+
+bool plausible_value(Metric m, double value) {
+  const auto within = [value](double low, double high) { return value >= low && value <= high; };
+  if (!std::isfinite(value)) return false;
+  switch (m) {
+    case gpu_util_pct:
+    case mem_util_pct:
+    case fan_speed_pct:
+      return within(0, 100);
+    case mem_used_mib:
+    case mem_free_mib:
+    case mem_total_mib:
+      return within(0, 64.0 * 1024 * 1024);
+    case temperature_c:
+      return within(-60, 200);
+    case power_w:
+    case power_limit_w:
+      return within(0, kMaxGpuPowerW);
+    case sm_clock_mhz:
+    case mem_clock_mhz:
+    case graphics_clock_mhz:
+      return within(0, kMaxGpuClockMhz);
+    case pstate:
+      return within(0, 15);
+    case energy_mj:
+    case throttle_reasons:
+      return value >= 0;
+  }
+  return false;
+}
 
 std::optional<Metric> metric_from_name(std::string_view name) {
   if (name.empty()) return std::nullopt;

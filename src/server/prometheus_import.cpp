@@ -112,7 +112,15 @@ class Importer {
     const DeviceInfo device = server::device_from_labels(series.labels);
     devices_seen_.insert(device.uuid);
     const int position = chunk.position_of(device);
-    for (const auto& [time_ms, value] : series.points) chunk.values[{position, time_ms}].set(*metric, value);
+    for (const auto& [time_ms, value] : series.points) {
+      // Outside the asked range (a misbehaving server) or impossible for a GPU (a wrong unit,
+      // a sentinel): skipped and counted, as the CSV importer skips such rows.
+      if (time_ms < options_.from_ms || time_ms > options_.to_ms || !plausible_value(*metric, value)) {
+        ++result_.values_skipped;
+        continue;
+      }
+      chunk.values[{position, time_ms}].set(*metric, value);
+    }
   }
 
   Store& store_;

@@ -13,6 +13,8 @@ namespace {
 
 using nlohmann::json;
 
+constexpr double kMaxTimestampS = 7'258'118'400;  // 2200-01-01T00:00:00Z
+
 std::string label_or(const std::map<std::string, std::string>& labels, const std::string& key,
                      const std::string& fallback) {
   const auto it = labels.find(key);
@@ -35,9 +37,16 @@ std::optional<double> finite_value(const json& v, const std::string& where) {
   return value;
 }
 
+// Unix seconds, as Prometheus writes them (1700000000.123); past year 2200 is not a timestamp
+// (1e300 used to overflow into a negative year).
 EpochMs timestamp_ms(const json& t, const std::string& where) {
   if (!t.is_number()) throw RemoteError(fmt::format("{}: sample timestamp is not a number", where));
-  return std::llround(t.get<double>() * 1000.0);
+  const double seconds = t.get<double>();
+  if (!(seconds >= 0 && seconds <= kMaxTimestampS)) {
+    throw RemoteError(
+        fmt::format("{}: sample timestamp {} is not a time between 1970 and 2200", where, t.dump()));
+  }
+  return std::llround(seconds * 1000.0);
 }
 
 void add_point(PromSeries& series, const json& pair, const std::string& where) {

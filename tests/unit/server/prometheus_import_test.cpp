@@ -41,6 +41,7 @@ class FakePrometheus {
     return requests_;
   }
   EpochMs fail_after_ms = 0;  // answer an error for chunks starting after this (0 = never)
+  bool garbage = false;       // add GPU-aaaa utilization of 250 % and a power point an hour late
 
  private:
   server::HttpResponse answer(const server::HttpRequest& req) {
@@ -72,6 +73,13 @@ class FakePrometheus {
         {{"metric", {{"__name__", "DCGM_FI_DEV_POWER_USAGE"}, {"gpu", "1"}, {"instance", "n2:9400"}}},
          {"values", other}});
     result.push_back({{"metric", with_name(labels_a, "DCGM_FI_DEV_XID_ERRORS")}, {"values", xid}});
+    if (garbage) {
+      json util = json::array();
+      for (EpochMs t = start; t <= end; t += step)
+        util.push_back(json::array({static_cast<double>(t) / 1000.0, "250"}));
+      result.push_back({{"metric", with_name(labels_a, "DCGM_FI_DEV_GPU_UTIL")}, {"values", util}});
+      result[0]["values"].push_back(json::array({static_cast<double>(end + 3'600'000) / 1000.0, "300"}));
+    }
     const json body{{"status", "success"}, {"data", {{"resultType", "matrix"}, {"result", result}}}};
     return server::json_response(200, body.dump());
   }
@@ -154,6 +162,28 @@ TEST_F(PrometheusImport, FailedChunkWritesNothingOfItsOwn) {
   EXPECT_THROW(import_prometheus(store_, options(15'000'000)), RemoteError);
   // The first chunk (11000 points per device) was stored; the failed second one was not.
   EXPECT_EQ(store_.find_device("GPU-aaaa").sample_count, 11'000);
+}
+
+// Values the CSV importer would refuse are not stored: impossible for a GPU, or outside the
+// asked time range. They used to be stored as they came.
+TEST_F(PrometheusImport, ImpossibleValuesAndTimesOutsideTheRangeAreSkipped) {
+  prom_.garbage = true;
+  const auto r = import_prometheus(store_, options(9'000));
+  EXPECT_EQ(r.values_skipped, 10 + 1);
+  const StoredDevice a = store_.find_device("GPU-aaaa");
+  EXPECT_TRUE(store_.query(SeriesQuery{a.id, Metric::gpu_util_pct, kFrom, kFrom + 10'000'000}).empty());
+  EXPECT_EQ(store_.query(SeriesQuery{a.id, Metric::power_w, kFrom, kFrom + 10'000'000}).size(), 10U);
+  EXPECT_EQ(a.sample_count, 10);
+}
+
+TEST(PlausibleValue, CatchesWrongUnitsAndSentinels) {
+  EXPECT_TRUE(plausible_value(Metric::gpu_util_pct, 100));
+  EXPECT_FALSE(plausible_value(Metric::gpu_util_pct, 250));
+  EXPECT_FALSE(plausible_value(Metric::temperature_c, 4294967295.0));
+  EXPECT_FALSE(plausible_value(Metric::power_w, -50));
+  EXPECT_FALSE(plausible_value(Metric::power_w, 250000));  // mW under a W name
+  EXPECT_FALSE(plausible_value(Metric::sm_clock_mhz, std::nan("")));
+  EXPECT_TRUE(plausible_value(Metric::energy_mj, 1e15));
 }
 
 TEST_F(PrometheusImport, BadOptions) {

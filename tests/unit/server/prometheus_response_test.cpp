@@ -47,7 +47,10 @@ TEST(PrometheusAnswer, MalformedAnswersThrowRemoteError) {
        R"({"status":"success","data":{"resultType":"matrix","result":[{"values":[]}]}})",
        R"({"status":"success","data":{"resultType":"matrix","result":[{"metric":{},"values":[[1,"abc"]]}]}})",
        R"({"status":"success","data":{"resultType":"matrix","result":[{"metric":{},"values":[[1]]}]}})",
-       R"({"status":"success","data":{"resultType":"matrix","result":[{"metric":{},"values":[["x","1"]]}]}})"}) {
+       R"({"status":"success","data":{"resultType":"matrix","result":[{"metric":{},"values":[["x","1"]]}]}})",
+       // 1e300 s overflowed into a negative year; -1 is before 1970
+       R"({"status":"success","data":{"resultType":"matrix","result":[{"metric":{},"values":[[1e300,"1"]]}]}})",
+       R"({"status":"success","data":{"resultType":"matrix","result":[{"metric":{},"values":[[-1,"1"]]}]}})"}) {
     EXPECT_THROW(parse_prometheus_answer(body, "w"), RemoteError) << body;
   }
 }
