@@ -274,10 +274,24 @@ void import_from_prometheus(const ImportArgs& args, const GlobalOptions& global)
   const PrometheusImportOptions options = prometheus_options(args);
   Store store = Store::open(resolve_db_path(global));
   std::optional<ProgressBar> bar;
-  const PrometheusImportResult r = import_prometheus(store, options, [&](int done, int total) {
-    if (!bar) bar.emplace("importing from " + options.url, static_cast<std::uint64_t>(total), global.quiet);
-    bar->update(static_cast<std::uint64_t>(done));
-  });
+  const auto& stop = stop_flag();
+  PrometheusImportResult r;
+  try {
+    r = import_prometheus(store, options, [&](int done, int total) {
+      if (!bar) bar.emplace("importing from " + options.url, static_cast<std::uint64_t>(total), global.quiet);
+      bar->update(static_cast<std::uint64_t>(done));
+      if (stop) throw Error("import interrupted");
+    });
+  } catch (const UsageError&) {
+    throw;
+  } catch (const Error& e) {
+    try {
+      add_failure_event(store, options.url, e.what());
+    } catch (const Error&) {
+      // The store may be what failed.
+    }
+    throw;
+  }
   if (bar) bar->finish();
   add_prometheus_event(store, options, r);
   fmt::print("{}: {} series ({} skipped: unknown metric), {} devices, {} samples{}, {} .. {}\n", options.url,

@@ -33,7 +33,9 @@ struct PrometheusImportResult {
 // Queries in chunks (Prometheus caps points per series), maps each series to a device by its
 // UUID label (else "<instance>:gpu<gpu>") and its name to a Metric, and appends samples.
 // Throws RemoteError (connection, HTTP status, Prometheus "error" answer, bad JSON) naming the
-// URL; nothing is written for a chunk that failed. Calls `progress(done, total)` per chunk.
+// URL; nothing is written for a chunk that failed, and when earlier chunks were written the
+// message says how many samples stay. Calls `progress(done, total)` per chunk; an Error it
+// throws (an interrupted import) ends the import the same way.
 PrometheusImportResult import_prometheus(Store& store, const PrometheusImportOptions& options,
                                          const std::function<void(int, int)>& progress = {});
 

@@ -66,9 +66,18 @@ class Importer {
     const std::int64_t chunk_ms = step_ms * kMaxPointsPerSeries;
     const int total = static_cast<int>((options_.to_ms - options_.from_ms) / chunk_ms + 1);
     int done = 0;
-    for (EpochMs start = options_.from_ms; start <= options_.to_ms; start += chunk_ms) {
-      import_chunk(start, std::min(start + chunk_ms - step_ms, options_.to_ms));
-      if (progress) progress(++done, total);
+    try {
+      for (EpochMs start = options_.from_ms; start <= options_.to_ms; start += chunk_ms) {
+        import_chunk(start, std::min(start + chunk_ms - step_ms, options_.to_ms));
+        if (progress) progress(++done, total);
+      }
+    } catch (const Error& e) {
+      if (result_.samples == 0) throw;
+      const std::string what =
+          fmt::format("{}; the {} samples stored before it stay (import the range again to complete it)",
+                      e.what(), result_.samples);
+      if (dynamic_cast<const RemoteError*>(&e)) throw RemoteError(what);
+      throw Error(what);
     }
     result_.series = static_cast<std::int64_t>(series_seen_.size());
     result_.series_skipped = static_cast<std::int64_t>(series_skipped_.size());
