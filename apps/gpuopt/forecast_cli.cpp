@@ -72,8 +72,12 @@ forecast::TrainOptions train_options(const ForecastArgs& args) {
 std::vector<forecast::Trace> load_cli_traces(const std::vector<std::string>& paths, const ForecastArgs& args,
                                              const GlobalOptions& global) {
   const std::vector<std::string> files = forecast::expand_trace_paths(paths);
-  const forecast::TraceLoadOptions options = trace_load_options(args);
+  forecast::TraceLoadOptions options = trace_load_options(args);
   ProgressBar bar("loading traces", files.size(), global.quiet);
+  options.on_issue = [&](const std::string& message) {
+    // As `gpuopt import` does, even with --quiet; past the progress bar's line otherwise.
+    fmt::print(stderr, "{}gpuopt: warning: {}\n", global.quiet ? "" : "\n", message);
+  };
   auto traces =
       forecast::load_traces(files, options, [&](std::size_t i, const std::string&) { bar.update(i); });
   bar.finish();

@@ -22,7 +22,18 @@ Trace load_trace(const std::string& path, const TraceLoadOptions& options) {
     }
   });
   if (result.rows_read == 0) {
-    throw ParseError(path, 0, "", fmt::format("no data rows ({} skipped)", result.rows_skipped));
+    throw ParseError(
+        path, 0, "",
+        fmt::format("no data rows ({} skipped{})", result.rows_skipped,
+                    result.issues.empty() ? "" : "; the first: " + result.issues.front().to_string()));
+  }
+  if (options.on_issue) {
+    const std::size_t shown = std::min(result.issues.size(), TraceLoadOptions::kIssuesShown);
+    for (std::size_t i = 0; i < shown; ++i) options.on_issue(result.issues[i].to_string());
+    if (result.issue_count > shown) {
+      options.on_issue(fmt::format("{}: {} more issues ({} rows skipped in all)", path,
+                                   result.issue_count - shown, result.rows_skipped));
+    }
   }
   Trace trace{path, {}};
   bool any_channel = false;
@@ -37,8 +48,8 @@ Trace load_trace(const std::string& path, const TraceLoadOptions& options) {
   }
   if (!any_segment) {
     throw ParseError(path, 0, "",
-                     fmt::format("no GPU of the {} has two samples within {} of each other{}", result.devices.size(),
-                                 format_duration(options.resample.max_gap),
+                     fmt::format("no GPU of the {} has two samples within {} of each other{}",
+                                 result.devices.size(), format_duration(options.resample.max_gap),
                                  result.interleaved_gpus > 1 ? " (is --gpus right?)" : ""));
   }
   if (!any_channel) {

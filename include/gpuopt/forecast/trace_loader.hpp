@@ -12,6 +12,10 @@ namespace gpuopt::forecast {
 struct TraceLoadOptions {
   int gpus = 0;  // GPUs interleaved in files without an index column; 0 = detect (as `gpuopt import`)
   ResampleOptions resample;
+  // Called for the problems the CSV reader reported (skipped rows, a --gpus the timestamps
+  // disagree with), "file:line: reason", at most kIssuesShown per file and then a count. Optional.
+  std::function<void(const std::string& message)> on_issue;
+  static constexpr std::size_t kIssuesShown = 3;
 };
 
 // Reads and resamples one file. Throws ParseError naming the file (and line when known) when the

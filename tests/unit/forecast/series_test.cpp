@@ -85,6 +85,33 @@ TEST(LoadTrace, ReadsInterleavedGpusAndMasksMissingChannels) {
   EXPECT_EQ(s.values[index_of(Channel::gpu_util)][5], 60);
 }
 
+// The reader's issues used to be dropped: 9 bad rows vanished without a word.
+TEST(LoadTrace, TheReadersIssuesAreReportedNamingTheLine) {
+  test::TempDir dir;
+  std::string csv = "timestamp, power.draw [W]\n";
+  for (int i = 0; i < 30; ++i) {
+    csv += fmt::format("2025/07/27 00:22:{:02}.{:03}, {} W\n", 10 + i / 10, (i % 10) * 100,
+                       i % 6 == 5 ? "x" : "100");
+  }
+  std::vector<std::string> issues;
+  TraceLoadOptions options;
+  options.on_issue = [&](const std::string& message) { issues.push_back(message); };
+  const std::string path = dir.write("bad_rows.csv", csv);
+  load_trace(path, options);
+  ASSERT_EQ(issues.size(), TraceLoadOptions::kIssuesShown + 1);
+  EXPECT_TRUE(issues[0].starts_with(path + ":7: ")) << issues[0];
+  EXPECT_EQ(issues.back(), path + ": 2 more issues (5 rows skipped in all)");
+
+  const std::string all_bad =
+      dir.write("all_bad.csv", "timestamp, power.draw [W]\n2025/07/27 00:22:10.000, x W\n");
+  try {
+    load_trace(all_bad, {});
+    FAIL() << "no throw";
+  } catch (const ParseError& e) {
+    EXPECT_NE(std::string(e.what()).find("the first: " + all_bad + ":2: "), std::string::npos) << e.what();
+  }
+}
+
 TEST(LoadTrace, UnusableFilesFailNamingTheFile) {
   test::TempDir dir;
   const std::string empty = dir.write("empty.csv", "");
