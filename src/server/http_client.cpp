@@ -1,6 +1,8 @@
 #include "http_client.hpp"
 
 #include <charconv>
+#include <chrono>
+#include <cstdint>
 
 #include <fmt/format.h>
 #include <httplib.h>
@@ -84,7 +86,20 @@ HttpGetResult http_get(const HttpUrl& base, const std::string& path,
   client.set_read_timeout(timeout);
   client.set_write_timeout(timeout);
   const httplib::Params query(params.begin(), params.end());
-  const httplib::Result result = client.Get(base.base_path + path, query, httplib::Headers{});
+  // The socket timeouts bound each read; a server trickling its body would pass them all. The
+  // progress callback (called as the body arrives) ends the request at the overall deadline.
+  // (cpp-httplib 0.11 drops the callback when `params` is empty: every caller passes a query.)
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  bool late = false;
+  const httplib::Result result =
+      client.Get(base.base_path + path, query, httplib::Headers{}, [&](std::uint64_t, std::uint64_t) {
+        late = std::chrono::steady_clock::now() > deadline;
+        return !late;
+      });
+  if (!result && late) {
+    throw RemoteError(fmt::format("{}{}: the answer took longer than the timeout ({} ms)", base.text, path,
+                                  timeout.count()));
+  }
   if (!result) {
     throw RemoteError(fmt::format("{}{}: no answer: {}", base.text, path, describe(result.error())));
   }

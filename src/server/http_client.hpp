@@ -28,7 +28,8 @@ struct HttpGetResult {
 
 // GET base.base_path + path with the query parameters (URL-encoded here). Any HTTP status is
 // returned; throws RemoteError naming the URL when no answer arrives (connection refused,
-// timeout, reset). Thread-safe (one connection per call).
+// timeout, reset). `timeout` bounds each socket operation and the whole answer once its body
+// starts (a server trickling its body is cut off there). Thread-safe (one connection per call).
 HttpGetResult http_get(const HttpUrl& base, const std::string& path,
                        const std::multimap<std::string, std::string>& params,
                        std::chrono::milliseconds timeout);
