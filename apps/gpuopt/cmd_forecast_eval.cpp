@@ -132,6 +132,17 @@ EvalOutput cross_validate(const EvalArgs& args, const GlobalOptions& global,
   }
   std::vector<forecast::Trace> traces = load_cli_traces(args.traces, args.forecast, global);
   if (traces.size() < 2) throw UsageError("leave-one-trace-out needs at least two trace files");
+  for (std::size_t i = 1; i < traces.size(); ++i) {
+    for (std::size_t j = 0; j < i; ++j) {
+      std::error_code ec;
+      if (std::filesystem::equivalent(traces[i].file, traces[j].file, ec)) {
+        throw UsageError(
+            fmt::format("--traces: {} is given twice (as {} and {}): a held-out trace would also be "
+                        "trained on",
+                        traces[i].file, traces[j].file, traces[i].file));
+      }
+    }
+  }
   options.train = train_options(args.forecast);
   options.max_train_windows = args.forecast.max_windows;
   options.eval_stride = stride;
@@ -191,7 +202,14 @@ void run_eval(const EvalArgs& args, const GlobalOptions& global) {
         "--traces and --models go with --split; --test scores --model-file (or the shipped model)");
   }
   const forecast::ForecastSpec spec = forecast_spec(args.forecast);
-  for (const auto& name : args.models) (void)forecast::make_forecaster(name, spec);
+  for (std::size_t i = 0; i < args.models.size(); ++i) {
+    (void)forecast::make_forecaster(args.models[i], spec);
+    if (std::find(args.models.begin(), args.models.begin() + static_cast<std::ptrdiff_t>(i),
+                  args.models[i]) != args.models.begin() + static_cast<std::ptrdiff_t>(i))
+      throw UsageError(fmt::format("--models: {} is given twice", args.models[i]));
+  }
+  if (args.folds == 1)
+    throw UsageError("--folds 1 would train on nothing: give 0 (one per trace) or at least 2");
   const auto stride_steps = static_cast<std::size_t>(positive_duration("--stride", args.stride) / spec.step);
   if (!cv && (args.anomalies || args.by_dir || args.folds > 0)) {
     throw UsageError("--anomalies, --by-dir and --folds go with --split");
@@ -253,9 +271,10 @@ void register_forecast_eval(CLI::App& forecast, const GlobalOptions& global) {
     if (!args->test.empty() || !args->model_file.empty()) {
       for (const char* option : {"--horizons", "--step"}) {
         if (cmd->count(option) > 0) {
-          throw UsageError(fmt::format("{} applies to --split (training); a model file forecasts at its own "
-                                       "step and horizons",
-                                       option));
+          throw UsageError(
+              fmt::format("{} applies to --split (training); a model file forecasts at its own "
+                          "step and horizons",
+                          option));
         }
       }
     }

@@ -69,13 +69,13 @@ std::vector<std::string> expand_trace_paths(const std::vector<std::string>& path
         if (entry.is_regular_file() && entry.path().extension() == ".csv")
           found.push_back(entry.path().string());
       }
-      if (found.empty()) throw UsageError(fmt::format("{}: no *.csv trace in this directory", p));
+      if (found.empty()) throw Error(fmt::format("{}: no *.csv trace in this directory", p));
       std::sort(found.begin(), found.end());
       files.insert(files.end(), found.begin(), found.end());
     } else if (fs::exists(p, ec)) {
       files.push_back(p);
     } else {
-      throw UsageError(fmt::format("{}: no such file or directory", p));
+      throw Error(fmt::format("{}: no such file or directory", p));  // exit 1, as `gpuopt import`
     }
   }
   if (files.empty()) throw UsageError("no trace given");

@@ -23,7 +23,8 @@ struct TraceLoadOptions {
 Trace load_trace(const std::string& path, const TraceLoadOptions& options);
 
 // Expands FILE|DIR arguments: a directory contributes every *.csv below it (recursively, sorted
-// by path). Throws UsageError when a path does not exist or nothing is found.
+// by path). Throws Error when a path does not exist or a directory holds no *.csv, UsageError
+// when no path is given.
 std::vector<std::string> expand_trace_paths(const std::vector<std::string>& paths);
 
 // Loads every file, calling on_file(index, path) before each (progress). Errors propagate.

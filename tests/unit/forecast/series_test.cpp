@@ -138,7 +138,7 @@ TEST(ExpandTracePaths, DirectoriesRecurseAndMissingPathsFail) {
   const auto files = expand_trace_paths({dir.path().string()});
   ASSERT_EQ(files.size(), 2U);
   EXPECT_NE(files[0].find("b.csv"), std::string::npos);
-  EXPECT_THROW(expand_trace_paths({(dir.path() / "missing").string()}), UsageError);
+  EXPECT_THROW(expand_trace_paths({(dir.path() / "missing").string()}), Error);
 }
 
 }  // namespace
