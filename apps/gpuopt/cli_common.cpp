@@ -94,6 +94,14 @@ std::unique_ptr<TelemetrySource> open_cli_source(const SourceArgs& args, const G
   return source;
 }
 
+EpochMs time_option(std::string_view option, const std::string& text, EpochMs now) {
+  try {
+    return parse_time_arg(text, now);
+  } catch (const UsageError& e) {
+    throw UsageError(fmt::format("{}: {}", option, e.what()));
+  }
+}
+
 std::chrono::milliseconds positive_duration(std::string_view option, const std::string& text) {
   std::chrono::milliseconds d{};
   try {

@@ -45,6 +45,9 @@ void add_source_options(CLI::App& cmd, SourceArgs& args);
 // --quiet). Throws UsageError for a bad --speed or spec.
 std::unique_ptr<TelemetrySource> open_cli_source(const SourceArgs& args, const GlobalOptions& global);
 
+// parse_time_arg(text, now) whose UsageError names the option ("--from: invalid time ...").
+EpochMs time_option(std::string_view option, const std::string& text, EpochMs now);
+
 // A duration option that must be at least 1 ms; errors name the option ("--interval 0ms: ...").
 std::chrono::milliseconds positive_duration(std::string_view option, const std::string& text);
 

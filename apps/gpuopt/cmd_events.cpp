@@ -31,11 +31,13 @@ nlohmann::ordered_json details_or_text(const std::string& details) {
 void run_events(const EventsArgs& args, const GlobalOptions& global) {
   const Store store = Store::open(resolve_db_path(global), Store::Mode::read_only);
   const EpochMs now = now_ms();
-  const EpochMs from = args.since.empty() ? 0 : parse_time_arg(args.since, now);
+  const EpochMs from = args.since.empty() ? 0 : time_option("--since", args.since, now);
   const EpochMs to =
-      args.until.empty() ? std::numeric_limits<EpochMs>::max() : parse_time_arg(args.until, now);
+      args.until.empty() ? std::numeric_limits<EpochMs>::max() : time_option("--until", args.until, now);
   if (from >= to) {
-    throw UsageError(fmt::format("--since {} is not before --until {}", format_iso8601(from), format_iso8601(to)));
+    throw UsageError(args.since.empty() ? fmt::format("--until {} leaves nothing to list", format_iso8601(to))
+                                        : fmt::format("--since {} is not before --until {}",
+                                                      format_iso8601(from), format_iso8601(to)));
   }
   std::optional<DeviceId> device;
   if (!args.gpu.empty()) device = store.find_device(args.gpu).id;

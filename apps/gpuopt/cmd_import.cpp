@@ -234,8 +234,8 @@ PrometheusImportOptions prometheus_options(const ImportArgs& args) {
   options.url = args.prometheus_url;
   options.query = args.query;
   const EpochMs now = now_ms();
-  options.from_ms = parse_time_arg(args.from, now);
-  options.to_ms = parse_time_arg(args.to, now);
+  options.from_ms = time_option("--from", args.from, now);
+  options.to_ms = time_option("--to", args.to, now);
   if (options.from_ms >= options.to_ms) {
     throw UsageError(fmt::format("--from {} is not before --to {}", args.from, args.to));
   }

@@ -65,7 +65,8 @@ EvalResult cross_validate_all(const EvalArgs& args, const GlobalOptions& global)
         [&](int fold, int) { bar.update(m * static_cast<std::size_t>(k) + fold + 1); });
     result.rows.push_back(run.summary);
     if (!args.predictions_file.empty())
-      result.predictions_csv += memory::predictions_csv(names[m], tasks, folds, run.predictions, args.selection);
+      result.predictions_csv +=
+          memory::predictions_csv(names[m], tasks, folds, run.predictions, args.selection);
   }
   bar.finish();
   return result;
@@ -86,7 +87,8 @@ EvalResult evaluate_file(const EvalArgs& args) {
   }
   EvalResult result{{run.summary}, {}};
   if (!args.predictions_file.empty())
-    result.predictions_csv = memory::predictions_csv(predictor->name(), tasks, {}, run.predictions, args.selection);
+    result.predictions_csv =
+        memory::predictions_csv(predictor->name(), tasks, {}, run.predictions, args.selection);
   return result;
 }
 

@@ -215,8 +215,8 @@ std::pair<EpochMs, EpochMs> time_range(const QueryOptions& opt, const StoredDevi
   const EpochMs now = now_ms();
   const EpochMs default_from = device.first_ms.value_or(now - 3'600'000);
   const EpochMs default_to = device.last_ms ? *device.last_ms + 1 : now;
-  const EpochMs from = opt.from.empty() ? default_from : parse_time_arg(opt.from, now);
-  const EpochMs to = opt.to.empty() ? default_to : parse_time_arg(opt.to, now);
+  const EpochMs from = opt.from.empty() ? default_from : time_option("--from", opt.from, now);
+  const EpochMs to = opt.to.empty() ? default_to : time_option("--to", opt.to, now);
   if (to <= from) {
     throw UsageError(
         fmt::format("--from {} is not before --to {}", format_iso8601(from), format_iso8601(to)));

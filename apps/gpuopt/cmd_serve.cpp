@@ -90,16 +90,19 @@ void register_serve(CLI::App& app, const GlobalOptions& global) {
   cmd->add_option("--memory-model", args->memory_model,
                   "Memory model file for POST /api/v1/memory/predict (default: the one shipped with gpuopt)")
       ->type_name("FILE");
-  cmd->add_option("--forecast-model", args->forecast_model,
-                  "Forecaster for /api/v1/forecast, gpuopt_forecast_* and anomaly events (default: the shipped one)")
+  cmd->add_option(
+         "--forecast-model", args->forecast_model,
+         "Forecaster for /api/v1/forecast, gpuopt_forecast_* and anomaly events (default: the shipped one)")
       ->type_name("FILE");
   cmd->add_flag("--no-forecast", args->no_forecast, "Do not forecast or look for anomalies");
-  cmd->add_option("--power-mode", args->power_mode,
-                  "Power optimizer: off, advisory (recommend via /api/v1/power and /metrics) or control (apply its "
-                  "recommendations through NVML or to the simulated GPUs; restored when the agent stops)")
+  cmd->add_option(
+         "--power-mode", args->power_mode,
+         "Power optimizer: off, advisory (recommend via /api/v1/power and /metrics) or control (apply its "
+         "recommendations through NVML or to the simulated GPUs; restored when the agent stops)")
       ->check(CLI::IsMember({"off", "advisory", "control"}))
       ->capture_default_str();
-  cmd->add_option("--power-eta", args->power_eta, "Power optimizer: Zeus cost weight of energy vs time, in [0, 1]")
+  cmd->add_option("--power-eta", args->power_eta,
+                  "Power optimizer: Zeus cost weight of energy vs time, in [0, 1]")
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
   cmd->add_option("--power-max-slowdown", args->power_max_slowdown,

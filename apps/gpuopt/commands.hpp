@@ -17,7 +17,7 @@ void register_serve(CLI::App& app, const GlobalOptions& global);
 void register_mem(CLI::App& app, const GlobalOptions& global);       // mem train|eval|predict
 void register_forecast(CLI::App& app, const GlobalOptions& global);  // forecast train|eval
 void register_events(CLI::App& app, const GlobalOptions& global);
-void register_power(CLI::App& app, const GlobalOptions& global);     // power eval|recommend|apply
+void register_power(CLI::App& app, const GlobalOptions& global);  // power eval|recommend|apply
 
 // Prints the version and which backends are built in / available here.
 void print_version(const GlobalOptions& global);
