@@ -184,7 +184,10 @@ EvalOutput score_model_file(const EvalArgs& args, const GlobalOptions& global, s
         format_duration(model->spec().horizons.back()), forecast::longest_segment(traces)));
   }
   forecast::EvalAccumulator acc(model->spec());
-  const forecast::Forecaster* models[] = {model.get()};
+  // Persistence's own rows too, as the reference the MASE column divides by.
+  const auto persistence = forecast::make_forecaster("persistence", model->spec());
+  std::vector<const forecast::Forecaster*> models{model.get()};
+  if (model->name() != "persistence") models.push_back(persistence.get());
   acc.add(models, windows);
   return {acc.rows(), std::nullopt, ""};
 }
