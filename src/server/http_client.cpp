@@ -103,7 +103,8 @@ HttpGetResult http_get(const HttpUrl& base, const std::string& path,
   if (!result) {
     throw RemoteError(fmt::format("{}{}: no answer: {}", base.text, path, describe(result.error())));
   }
-  return HttpGetResult{result->status, result->body, result->get_header_value("Content-Type")};
+  return HttpGetResult{result->status, result->body, result->get_header_value("Content-Type"),
+                       result->get_header_value("Location")};
 }
 
 }  // namespace gpuopt::server

@@ -24,6 +24,7 @@ struct HttpGetResult {
   int status = 0;
   std::string body;
   std::string content_type;
+  std::string location;  // the Location header of a redirect ("" if none)
 };
 
 // GET base.base_path + path with the query parameters (URL-encoded here). Any HTTP status is

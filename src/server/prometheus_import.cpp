@@ -31,6 +31,12 @@ std::string series_key(const PromSeries& s) {
 
 // Prometheus' own message from an error answer, else the start of the body.
 std::string error_text(const server::HttpGetResult& answer) {
+  // Redirects are not followed: the URL to give instead is the useful part.
+  if (answer.status >= 300 && answer.status < 400) {
+    return answer.location.empty()
+               ? "a redirect without a Location"
+               : fmt::format("redirected to {} (give --prometheus that URL)", answer.location);
+  }
   const auto j = nlohmann::json::parse(answer.body, nullptr, false);
   if (j.is_object() && j.contains("error") && j["error"].is_string()) return j["error"].get<std::string>();
   return answer.body.substr(0, 200);

@@ -32,6 +32,9 @@ class FakePrometheus {
   FakePrometheus() {
     router_.add("GET", "/prom/api/v1/query_range", "",
                 [this](const server::HttpRequest& req) { return answer(req); });
+    router_.add("GET", "/moved/api/v1/query_range", "", [](const server::HttpRequest&) {
+      return server::HttpResponse{302, "text/plain", "", {{"Location", "http://prom.example:9090/"}}};
+    });
     port_ = server_.bind("127.0.0.1", 0);
     server_.start();
   }
@@ -191,6 +194,20 @@ TEST(PlausibleValue, CatchesWrongUnitsAndSentinels) {
   EXPECT_FALSE(plausible_value(Metric::power_w, 250000));  // mW under a W name
   EXPECT_FALSE(plausible_value(Metric::sm_clock_mhz, std::nan("")));
   EXPECT_TRUE(plausible_value(Metric::energy_mj, 1e15));
+}
+
+// A redirect is not followed; the error says where to (it used to show an empty reason).
+TEST_F(PrometheusImport, ARedirectNamesItsTarget) {
+  auto o = options(1000);
+  o.url.replace(o.url.find("/prom"), 5, "/moved");
+  try {
+    import_prometheus(store_, o);
+    FAIL() << "no throw";
+  } catch (const RemoteError& e) {
+    EXPECT_NE(std::string(e.what()).find("HTTP 302: redirected to http://prom.example:9090/"),
+              std::string::npos)
+        << e.what();
+  }
 }
 
 TEST_F(PrometheusImport, BadOptions) {
