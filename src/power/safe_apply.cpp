@@ -181,6 +181,36 @@ ChangeResult reset(Target& t, const SettingChange& c) {
   return {changed, fmt::format("{}", fmt::join(lines, "\n"))};
 }
 
+// Restores GPU `gpu`'s outstanding changes (recover_pending), one line each in `lines`.
+void recover_gpu(DeviceControl& control, Store& store, int gpu, std::vector<std::string>& lines) {
+  Target t = open_target(control, store, gpu);
+  for (const Setting setting : {Setting::power_limit_w, Setting::sm_clock_mhz}) {
+    const SettingState state = fold_history(t.events, setting);
+    if (!state.outstanding) continue;
+    if (owned_by_another_live_process(state.owner_pid)) {
+      lines.push_back(fmt::format("GPU {}: left the {} as set by running process {} (not interrupted)", gpu,
+                                  label(setting), state.owner_pid));
+      continue;
+    }
+    SettingChange c;
+    c.gpu = gpu;
+    c.actor = "recovery";
+    ChangeRecord r = record_for(t, c, setting, std::nullopt, state.restore);
+    const std::string what = fmt::format(
+        "GPU {} ({}): restored the {} to {}, undoing an interrupted or temporary "
+        "change",
+        gpu, t.settings.name, label(setting), show(setting, state.restore));
+    try {
+      set_value(control, gpu, setting, state.restore);
+      record(t, "power.recover", "warning", what, r);
+      lines.push_back(what);
+    } catch (const Error& e) {
+      lines.push_back(fmt::format("GPU {}: could not restore the {} to {}: {}", gpu, label(setting),
+                                  show(setting, state.restore), e.what()));
+    }
+  }
+}
+
 }  // namespace
 
 ChangeResult apply_setting(DeviceControl& control, Store& store, const SettingChange& c) {
@@ -203,31 +233,12 @@ ChangeResult apply_setting(DeviceControl& control, Store& store, const SettingCh
 std::vector<std::string> recover_pending(DeviceControl& control, Store& store) {
   std::vector<std::string> lines;
   for (int gpu = 0; gpu < control.device_count(); ++gpu) {
-    Target t = open_target(control, store, gpu);
-    for (const Setting setting : {Setting::power_limit_w, Setting::sm_clock_mhz}) {
-      const SettingState state = fold_history(t.events, setting);
-      if (!state.outstanding) continue;
-      if (owned_by_another_live_process(state.owner_pid)) {
-        lines.push_back(fmt::format("GPU {}: left the {} as set by running process {} (not interrupted)", gpu,
-                                    label(setting), state.owner_pid));
-        continue;
-      }
-      SettingChange c;
-      c.gpu = gpu;
-      c.actor = "recovery";
-      ChangeRecord r = record_for(t, c, setting, std::nullopt, state.restore);
-      const std::string what = fmt::format(
-          "GPU {} ({}): restored the {} to {}, undoing an interrupted or temporary "
-          "change",
-          gpu, t.settings.name, label(setting), show(setting, state.restore));
-      try {
-        set_value(control, gpu, setting, state.restore);
-        record(t, "power.recover", "warning", what, r);
-        lines.push_back(what);
-      } catch (const Error& e) {
-        lines.push_back(fmt::format("GPU {}: could not restore the {} to {}: {}", gpu, label(setting),
-                                    show(setting, state.restore), e.what()));
-      }
+    // One GPU that cannot be reached (lost, reset needed) must not keep the others from being restored.
+    try {
+      recover_gpu(control, store, gpu, lines);
+    } catch (const NvmlError& e) {
+      lines.push_back(fmt::format(
+          "{} (could not check it for changes to restore; they stay recorded for the next start)", e.what()));
     }
   }
   return lines;

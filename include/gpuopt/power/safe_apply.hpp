@@ -42,8 +42,9 @@ struct ChangeResult {
 ChangeResult apply_setting(DeviceControl& control, Store& store, const SettingChange& change);
 
 // Restores every outstanding change of the devices of `control` (see above) and records a
-// "power.recover" event for each; one line per restore. Restore failures are reported as lines
-// too (and stay outstanding).
+// "power.recover" event for each; one line per restore. Restore failures, and GPUs NVML cannot
+// reach (lost, reset required), are reported as lines too, naming the GPU; their changes stay
+// outstanding and the other GPUs are still restored. Throws StoreError when the store fails.
 std::vector<std::string> recover_pending(DeviceControl& control, Store& store);
 
 }  // namespace gpuopt::power

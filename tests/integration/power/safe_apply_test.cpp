@@ -192,5 +192,24 @@ TEST_F(SafeApply, TemporaryChangesAreRestoredByRecovery) {
   EXPECT_EQ(enforced_w(), 400);
 }
 
+TEST_F(SafeApply, ALostGpuDoesNotKeepTheOthersFromBeingRestored) {
+  fake_.configure(R"({"devices": [{}, {}]})");
+  control_ = open_nvml_control(FAKE_NVML_PATH);
+  SettingChange c = limit(300);
+  c.gpu = 1;
+  c.temporary = true;
+  apply_setting(*control_, *store_, c);
+  fake_.configure(R"({"devices": [{"lost": true}, {"enforced_power_limit_mw": 300000}]})");
+  const auto lines = recover_pending(*control_, *store_);
+  ASSERT_EQ(lines.size(), 2U);
+  EXPECT_EQ(lines[0].rfind("GPU 0: nvmlDeviceGetHandleByIndex: GPU is lost", 0), 0U) << lines[0];
+  EXPECT_NE(lines[1].find("GPU 1 (NVIDIA A100-SXM4-80GB): restored the power limit to 400 W"),
+            std::string::npos)
+      << lines[1];
+  c.temporary = false;
+  c.value = 250;
+  EXPECT_TRUE(apply_setting(*control_, *store_, c).changed);
+}
+
 }  // namespace
 }  // namespace gpuopt::power
