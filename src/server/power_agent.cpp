@@ -97,10 +97,13 @@ class PowerModule final : public AgentModule, public SampleSink {
     for (const Sample& s : samples) {
       const auto power = s.values.get(Metric::power_w);
       if (!power) continue;
-      auto& window = power_[s.gpu];
+      // This module names GPUs by DeviceInfo::index (what DeviceControl takes); samples by position.
+      const std::optional<int> gpu = device_index(s.gpu);
+      if (!gpu) continue;
+      auto& window = power_[*gpu];
       window.push_back(*power);
       if (window.size() > kWindowSamples) window.pop_front();
-      if (const auto limit = s.values.get(Metric::power_limit_w)) limit_[s.gpu] = *limit;
+      if (const auto limit = s.values.get(Metric::power_limit_w)) limit_[*gpu] = *limit;
     }
     {
       const std::lock_guard lock(mutex_);
@@ -137,6 +140,12 @@ class PowerModule final : public AgentModule, public SampleSink {
   }
 
  private:
+  std::optional<int> device_index(int position) const {
+    const std::lock_guard lock(mutex_);
+    if (position < 0 || static_cast<std::size_t>(position) >= devices_.size()) return std::nullopt;
+    return devices_[static_cast<std::size_t>(position)].index;
+  }
+
   void decide(int gpu, const std::deque<double>& window) {
     const DeviceInfo* device = nullptr;
     {

@@ -200,9 +200,10 @@ std::vector<Sample> NvmlSource::read(EpochMs now) {
   errors_ = startup_errors_;
   std::vector<Sample> samples;
   samples.reserve(gpus_.size());
-  for (Gpu& gpu : gpus_) {
+  for (std::size_t position = 0; position < gpus_.size(); ++position) {
+    Gpu& gpu = gpus_[position];
     try {
-      samples.push_back(Sample{gpu.index, now, read_gpu(gpu)});
+      samples.push_back(Sample{static_cast<int>(position), now, read_gpu(gpu)});
     } catch (const GpuUnavailable& e) {
       errors_.emplace_back(e.what());
     }

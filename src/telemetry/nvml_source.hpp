@@ -22,7 +22,8 @@ namespace gpuopt {
 // - UNINITIALIZED, NO_PERMISSION, DRIVER_NOT_LOADED, ...: read() throws NvmlError;
 // - any other failure: metric absent this round, plus a line in last_errors().
 // GPUs that cannot be opened at start are left out of devices() (the others keep their NVML
-// index) and named in last_errors() after every read.
+// index in DeviceInfo::index) and named in last_errors() after every read. Sample::gpu is the
+// position in devices(), so it differs from the NVML index after such a GPU.
 class NvmlSource final : public TelemetrySource {
  public:
   // Loads and initializes NVML (see NvmlLibrary for which file); throws NvmlError.
