@@ -112,17 +112,25 @@ void check_sm_clock(const DeviceSettings& s, double mhz) {
                   mhz, s.sm_clocks_mhz.back(), s.sm_clocks_mhz.front(), nearest));
 }
 
+// What undoing a change from `value` sets: the value itself, except that a power limit the device
+// could not report is restored to its default limit (nullopt when it reports none either).
+SettingValue restore_value(const DeviceSettings& s, Setting setting, const SettingValue& value) {
+  if (setting == Setting::power_limit_w && !value) return s.power_limit_default_w;
+  return value;
+}
+
 ChangeRecord record_for(const Target& t, const SettingChange& c, Setting setting,
                         const SettingValue& previous, const SettingValue& target) {
   const SettingState state = fold_history(t.events, setting);
+  const SettingValue restorable = restore_value(t.settings, setting, previous);
   ChangeRecord r;
   r.uuid = t.settings.uuid;
   r.gpu = c.gpu;
   r.setting = setting;
   r.previous = previous;
   r.target = target;
-  r.baseline = state.has_baseline ? state.baseline : previous;
-  r.restore = c.temporary ? r.baseline : previous;
+  r.baseline = state.has_baseline ? restore_value(t.settings, setting, state.baseline) : restorable;
+  r.restore = c.temporary ? r.baseline : restorable;
   r.temporary = c.temporary;
   r.actor = c.actor;
   r.pid = static_cast<long>(::getpid());
@@ -156,7 +164,8 @@ ChangeResult reset(Target& t, const SettingChange& c) {
   std::vector<std::string> lines;
   bool changed = false;
   const SettingState power = fold_history(t.events, Setting::power_limit_w);
-  const SettingValue power_target = power.has_baseline ? power.baseline : t.settings.power_limit_default_w;
+  const SettingValue power_target =
+      power.has_baseline && power.baseline ? power.baseline : t.settings.power_limit_default_w;
   if (!power_target) {
     throw UsageError(
         fmt::format("GPU {}: no recorded power limit to restore and no default limit reported", c.gpu));
@@ -192,21 +201,28 @@ void recover_gpu(DeviceControl& control, Store& store, int gpu, std::vector<std:
                                   label(setting), state.owner_pid));
       continue;
     }
+    // Records from before restore_value() may hold no power limit to restore.
+    const SettingValue restore = restore_value(t.settings, setting, state.restore);
+    if (setting == Setting::power_limit_w && !restore) {
+      lines.push_back(fmt::format(
+          "GPU {}: could not restore the power limit: no value recorded and no default limit reported", gpu));
+      continue;
+    }
     SettingChange c;
     c.gpu = gpu;
     c.actor = "recovery";
-    ChangeRecord r = record_for(t, c, setting, std::nullopt, state.restore);
+    ChangeRecord r = record_for(t, c, setting, std::nullopt, restore);
     const std::string what = fmt::format(
         "GPU {} ({}): restored the {} to {}, undoing an interrupted or temporary "
         "change",
-        gpu, t.settings.name, label(setting), show(setting, state.restore));
+        gpu, t.settings.name, label(setting), show(setting, restore));
     try {
-      set_value(control, gpu, setting, state.restore);
+      set_value(control, gpu, setting, restore);
       record(t, "power.recover", "warning", what, r);
       lines.push_back(what);
     } catch (const Error& e) {
       lines.push_back(fmt::format("GPU {}: could not restore the {} to {}: {}", gpu, label(setting),
-                                  show(setting, state.restore), e.what()));
+                                  show(setting, restore), e.what()));
     }
   }
 }
@@ -218,6 +234,12 @@ ChangeResult apply_setting(DeviceControl& control, Store& store, const SettingCh
   switch (c.kind) {
     case SettingChange::Kind::power_limit:
       check_power_limit(t.settings, c.value);
+      if (!t.settings.power_limit_w && !t.settings.power_limit_default_w) {
+        throw NvmlError(fmt::format(
+            "GPU {}: the device reports neither its current nor its default power limit, so there would be "
+            "no value to restore; nothing changed",
+            c.gpu));
+      }
       return apply_one(t, c, Setting::power_limit_w, t.settings.power_limit_w, c.value, "power.apply");
     case SettingChange::Kind::sm_clock: {
       check_sm_clock(t.settings, c.value);

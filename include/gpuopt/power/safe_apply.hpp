@@ -35,6 +35,8 @@ struct ChangeResult {
 
 // Applies `change` through `control`, recording it in `store`. Reset restores the value before
 // gpuopt's first recorded change (else the default power limit) and unlocks a clock gpuopt locked.
+// A power limit the device cannot report is recorded to be restored to its default limit; with
+// neither reported, the change is refused (NvmlError, nothing changed or recorded).
 // Throws UsageError for a value outside the device's reported constraints (or constraints the
 // device does not report), NvmlError when the device refuses (privileges, support) — after
 // recording a "power.failed" event — and StoreError when the store cannot be written (then

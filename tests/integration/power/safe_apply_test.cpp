@@ -211,5 +211,33 @@ TEST_F(SafeApply, ALostGpuDoesNotKeepTheOthersFromBeingRestored) {
   EXPECT_TRUE(apply_setting(*control_, *store_, c).changed);
 }
 
+TEST_F(SafeApply, AnUnreadableLimitIsRestoredToTheDefaultLimit) {
+  fake_.configure(R"({"devices": [{"enforced_power_limit_mw": "NOT_SUPPORTED"}]})");
+  const ChangeResult r = apply_setting(*control_, *store_, limit(300));
+  EXPECT_NE(r.message.find("power limit unknown -> 300 W"), std::string::npos) << r.message;
+  EXPECT_NE(r.message.find("--reset`, to 400 W)"), std::string::npos) << r.message;
+  // A change interrupted by a version that recorded nothing to restore.
+  record_pending("about to change",
+                 R"({"setting":"power_limit_w","previous":null,"target":250,"baseline":null,"restore":null,)"
+                 R"("temporary":false})");
+  const auto lines = recover_pending(*control_, *store_);
+  ASSERT_EQ(lines.size(), 1U);
+  EXPECT_NE(lines[0].find("restored the power limit to 400 W"), std::string::npos) << lines[0];
+}
+
+TEST_F(SafeApply, WithoutCurrentOrDefaultLimitTheChangeIsRefused) {
+  fake_.configure(
+      R"({"devices": [{"enforced_power_limit_mw": "NOT_SUPPORTED", "default_power_limit_mw": "NOT_SUPPORTED"}]})");
+  try {
+    apply_setting(*control_, *store_, limit(300));
+    FAIL();
+  } catch (const NvmlError& e) {
+    EXPECT_NE(std::string(e.what()).find("no value to restore; nothing changed"), std::string::npos)
+        << e.what();
+  }
+  EXPECT_EQ(fake_.calls("nvmlDeviceSetPowerManagementLimit"), 0U);
+  EXPECT_TRUE(kinds().empty());
+}
+
 }  // namespace
 }  // namespace gpuopt::power
