@@ -244,10 +244,28 @@ std::unique_ptr<power::DeviceControl> open_control(const AgentContext& context) 
       fmt::format("--power-mode control: the {} source has no GPU to control", context.source.info().name));
 }
 
+// A gpuopt process that died (an agent in control mode, an interrupted apply) left its changes on
+// the GPUs; they are undone at start whatever this agent's mode (control mode does it in PowerModule).
+// Failures are warnings: the agent still starts, and the changes stay recorded for the next start.
+void recover_without_control(const AgentContext& context) {
+  if (context.options.store_path.empty() || context.source.info().name != "nvml") return;
+  try {
+    const auto control = power::open_nvml_control(context.options.power.nvml_library);
+    Store store = Store::open(context.options.store_path);
+    for (const auto& line : power::recover_pending(*control, store)) spdlog::warn("power: {}", line);
+  } catch (const Error& e) {
+    spdlog::warn(
+        "power: could not check for changes left by an earlier gpuopt process: {} (`sudo gpuopt power apply "
+        "--gpu N --reset` restores GPU N)",
+        e.what());
+  }
+}
+
 }  // namespace
 
 std::unique_ptr<AgentModule> make_power_module(const AgentContext& context) {
   using Mode = PowerServeOptions::Mode;
+  if (context.options.power.mode != Mode::control) recover_without_control(context);
   if (context.options.power.mode == Mode::off) return nullptr;
   auto control = context.options.power.mode == Mode::control ? open_control(context) : nullptr;
   return std::make_unique<PowerModule>(context, std::move(control));
