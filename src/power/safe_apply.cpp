@@ -130,10 +130,13 @@ ChangeRecord record_for(const Target& t, const SettingChange& c, Setting setting
   r.previous = previous;
   r.target = target;
   r.baseline = state.has_baseline ? restore_value(t.settings, setting, state.baseline) : restorable;
-  r.restore = c.temporary ? r.baseline : restorable;
+  r.pid = static_cast<long>(::getpid());
+  // A temporary change undoes to what was in force before this process's first temporary change
+  // (an operator's cap, say), not to gpuopt's baseline.
+  const bool same_process_outstanding = state.outstanding && state.owner_pid == r.pid;
+  r.restore = c.temporary && same_process_outstanding ? state.restore : restorable;
   r.temporary = c.temporary;
   r.actor = c.actor;
-  r.pid = static_cast<long>(::getpid());
   return r;
 }
 
@@ -155,6 +158,10 @@ ChangeResult apply_one(Target& t, const SettingChange& c, Setting setting, const
   const ChangeRecord r = record_for(t, c, setting, previous, target);
   change(t, r, done_kind, what);
   if (done_kind == "power.reset") return {true, what + "; recorded in the store"};
+  if (c.temporary) {
+    return {true, fmt::format("{}; recorded in the store (restored to {} when this process stops)", what,
+                              show(setting, r.restore))};
+  }
   return {true,
           fmt::format("{}; recorded in the store (restore with `gpuopt power apply --gpu {} --reset`, to {})",
                       what, c.gpu, show(setting, r.baseline))};

@@ -24,7 +24,8 @@ struct SettingChange {
   Kind kind = Kind::power_limit;
   double value = 0;        // W (power_limit) or MHz (sm_clock); unused by reset
   bool dry_run = false;    // validate and describe only: nothing changes, nothing is recorded
-  bool temporary = false;  // restore at the end of the process (see above)
+  bool temporary = false;  // restore at the end of the process (see above) to the value in force
+                           // before this process's first temporary change of the setting
   std::string actor = "gpuopt power apply";  // who asked, for the audit events
 };
 

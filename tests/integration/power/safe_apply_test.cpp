@@ -239,5 +239,17 @@ TEST_F(SafeApply, WithoutCurrentOrDefaultLimitTheChangeIsRefused) {
   EXPECT_TRUE(kinds().empty());
 }
 
+TEST_F(SafeApply, TemporaryChangesRestoreTheLimitTheyReplaced) {
+  apply_setting(*control_, *store_, limit(350));  // the operator's cap, before the agent starts
+  SettingChange c = limit(300);
+  c.temporary = true;
+  apply_setting(*control_, *store_, c);
+  c.value = 250;
+  const ChangeResult r = apply_setting(*control_, *store_, c);
+  EXPECT_NE(r.message.find("restored to 350 W when this process stops"), std::string::npos) << r.message;
+  ASSERT_EQ(recover_pending(*control_, *store_).size(), 1U);
+  EXPECT_EQ(enforced_w(), 350);
+}
+
 }  // namespace
 }  // namespace gpuopt::power
