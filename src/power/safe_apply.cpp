@@ -167,6 +167,16 @@ ChangeResult apply_one(Target& t, const SettingChange& c, Setting setting, const
                       what, c.gpu, show(setting, r.baseline))};
 }
 
+// NVML cannot report which clock is locked, and a driver reload or `nvidia-smi -rgc` clears a lock
+// gpuopt recorded: locking again (idempotent) makes the GPU match the record, which stays as it is.
+ChangeResult lock_again(Target& t, const SettingChange& c) {
+  const std::string what = fmt::format("GPU {} ({}): SM clock is already {} as recorded by gpuopt", c.gpu,
+                                       t.settings.name, show(Setting::sm_clock_mhz, c.value));
+  if (c.dry_run) return {false, "dry run: " + what + "; would lock it again; nothing changed"};
+  t.control.lock_sm_clock_mhz(c.gpu, c.value);
+  return {false, what + "; locked it again in case it was cleared outside gpuopt"};
+}
+
 ChangeResult reset(Target& t, const SettingChange& c) {
   std::vector<std::string> lines;
   bool changed = false;
@@ -251,6 +261,7 @@ ChangeResult apply_setting(DeviceControl& control, Store& store, const SettingCh
     case SettingChange::Kind::sm_clock: {
       check_sm_clock(t.settings, c.value);
       const SettingState state = fold_history(t.events, Setting::sm_clock_mhz);
+      if (state.current && std::abs(*state.current - c.value) < 1e-9) return lock_again(t, c);
       return apply_one(t, c, Setting::sm_clock_mhz, state.current, c.value, "power.apply");
     }
     case SettingChange::Kind::reset:

@@ -251,5 +251,18 @@ TEST_F(SafeApply, TemporaryChangesRestoreTheLimitTheyReplaced) {
   EXPECT_EQ(enforced_w(), 350);
 }
 
+TEST_F(SafeApply, AClockLockClearedOutsideGpuoptIsLockedAgain) {
+  SettingChange c;
+  c.kind = SettingChange::Kind::sm_clock;
+  c.value = 1200;
+  apply_setting(*control_, *store_, c);
+  fake_.configure(R"({"devices": [{}]})");  // a driver reload or `nvidia-smi -rgc` cleared the lock
+  ASSERT_EQ(sm_clock_mhz(), 1410U);
+  const ChangeResult r = apply_setting(*control_, *store_, c);
+  EXPECT_NE(r.message.find("locked it again"), std::string::npos) << r.message;
+  EXPECT_EQ(sm_clock_mhz(), 1200U);
+  EXPECT_EQ(kinds().size(), 2U) << "the recorded state is unchanged";
+}
+
 }  // namespace
 }  // namespace gpuopt::power
