@@ -80,7 +80,18 @@ void change(Target& t, const ChangeRecord& r, const std::string& done_kind, cons
     record(t, "power.failed", "warning", fmt::format("{} failed: {}", message, e.what()), r);
     throw;
   }
-  record(t, done_kind, "info", message, r);
+  try {
+    record(t, done_kind, "info", message, r);
+  } catch (const StoreError& e) {
+    // The GPU is changed and only the pending record says so: that record is what undoes it.
+    const std::string restore = show(r.setting, r.restore);
+    const std::string undo =
+        r.temporary
+            ? fmt::format("this process restores it to {} when it stops", restore)
+            : fmt::format("the next `gpuopt power apply` or `gpuopt serve` start restores it to {}", restore);
+    throw StoreError(fmt::format("GPU {} was changed to {} but the change could not be recorded: {}; {}",
+                                 r.gpu, show(r.setting, r.target), e.what(), undo));
+  }
 }
 
 void check_power_limit(const DeviceSettings& s, double limit_w) {

@@ -40,8 +40,8 @@ struct ChangeResult {
 // neither reported, the change is refused (NvmlError, nothing changed or recorded).
 // Throws UsageError for a value outside the device's reported constraints (or constraints the
 // device does not report), NvmlError when the device refuses (privileges, support) — after
-// recording a "power.failed" event — and StoreError when the store cannot be written (then
-// nothing is changed).
+// recording a "power.failed" event — and StoreError when the store cannot be written: before the
+// change nothing is changed; after it the message says the GPU was changed and what restores it.
 ChangeResult apply_setting(DeviceControl& control, Store& store, const SettingChange& change);
 
 // Restores every outstanding change of the devices of `control` (see above) and records a

@@ -11,6 +11,7 @@
 #include "gpuopt/power/device_control.hpp"
 #include "gpuopt/power/safe_apply.hpp"
 #include "gpuopt/store.hpp"
+#include "sqlite_db.hpp"
 
 namespace gpuopt::power {
 namespace {
@@ -19,6 +20,29 @@ namespace fs = std::filesystem;
 
 using nvmlDeviceGetEnforcedPowerLimit_fn = int (*)(void*, unsigned int*);
 using nvmlDeviceGetClockInfo_fn = int (*)(void*, int, unsigned int*);
+
+// NVML control whose power-limit setter leaves the store locked by another writer (a long import,
+// say) between the change and its record.
+class LockingControl final : public DeviceControl {
+ public:
+  LockingControl(DeviceControl& nvml, std::string store_path) : nvml_(nvml), path_(std::move(store_path)) {}
+  std::string name() const override { return nvml_.name(); }
+  int device_count() const override { return nvml_.device_count(); }
+  DeviceSettings settings(int gpu) const override { return nvml_.settings(gpu); }
+  void set_power_limit_w(int gpu, double limit_w) override {
+    nvml_.set_power_limit_w(gpu, limit_w);
+    other_writer_.emplace(path_, store::Database::Access::read_write_create);
+    other_writer_->exec("BEGIN IMMEDIATE");
+  }
+  void lock_sm_clock_mhz(int gpu, double mhz) override { nvml_.lock_sm_clock_mhz(gpu, mhz); }
+  void reset_sm_clock(int gpu) override { nvml_.reset_sm_clock(gpu); }
+  void unlock_store() { other_writer_.reset(); }
+
+ private:
+  DeviceControl& nvml_;
+  std::string path_;
+  std::optional<store::Database> other_writer_;
+};
 
 class SafeApply : public ::testing::Test {
  protected:
@@ -262,6 +286,25 @@ TEST_F(SafeApply, AClockLockClearedOutsideGpuoptIsLockedAgain) {
   EXPECT_NE(r.message.find("locked it again"), std::string::npos) << r.message;
   EXPECT_EQ(sm_clock_mhz(), 1200U);
   EXPECT_EQ(kinds().size(), 2U) << "the recorded state is unchanged";
+}
+
+TEST_F(SafeApply, AChangeThatCannotBeRecordedSaysTheGpuWasChanged) {
+  store_->set_busy_timeout(std::chrono::milliseconds(50));
+  LockingControl control(*control_, (dir_ / "store.db").string());
+  try {
+    apply_setting(control, *store_, limit(250));
+    FAIL();
+  } catch (const StoreError& e) {
+    const std::string what = e.what();
+    EXPECT_EQ(what.rfind("GPU 0 was changed to 250 W but the change could not be recorded: ", 0), 0U) << what;
+    EXPECT_NE(what.find("; the next `gpuopt power apply` or `gpuopt serve` start restores it to 400 W"),
+              std::string::npos)
+        << what;
+  }
+  EXPECT_EQ(enforced_w(), 250);
+  control.unlock_store();
+  ASSERT_EQ(recover_pending(*control_, *store_).size(), 1U);
+  EXPECT_EQ(enforced_w(), 400);
 }
 
 }  // namespace
