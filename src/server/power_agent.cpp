@@ -64,7 +64,7 @@ class PowerModule final : public AgentModule, public SampleSink {
  public:
   PowerModule(const AgentContext& context, std::unique_ptr<power::DeviceControl> control)
       : options_(context.options), control_(std::move(control)) {
-    objective_ = power::make_objective(options_.power.eta, options_.power.max_slowdown, false);
+    objective_ = power::make_objective(options_.power.eta, options_.power.max_slowdown, false, "--power-");
     if (control_) {
       Store store = Store::open(options_.store_path);
       for (const auto& line : power::recover_pending(*control_, store)) spdlog::warn("power: {}", line);

@@ -4,6 +4,7 @@
 
 #include <unistd.h>
 
+#include <cmath>
 #include <filesystem>
 
 #include <nlohmann/json.hpp>
@@ -131,6 +132,24 @@ TEST_F(PowerAgent, AdvisoryModeRestoresWhatACrashedAgentLeftOnNvmlGpus) {
   EXPECT_EQ(control->settings(0).power_limit_w, 400);
   const Store store = Store::open(options_.store_path, Store::Mode::read_only);
   EXPECT_EQ(store.events(0, now_ms() + 1, {}, "power.").back().kind, "power.recover");
+}
+
+TEST_F(PowerAgent, BadObjectiveOptionsNameServesOptions) {
+  options_.power.eta = std::nan("");
+  try {
+    start(PowerServeOptions::Mode::advisory);
+    FAIL();
+  } catch (const UsageError& e) {
+    EXPECT_STREQ(e.what(), "--power-eta nan: must be in [0, 1]");
+  }
+  options_.power.eta = 0.5;
+  options_.power.max_slowdown = "200%";
+  try {
+    start(PowerServeOptions::Mode::advisory);
+    FAIL();
+  } catch (const UsageError& e) {
+    EXPECT_STREQ(e.what(), "--power-max-slowdown '200%': must be more than 0% and at most 100%");
+  }
 }
 
 TEST_F(PowerAgent, ControlNeedsTheStore) {
