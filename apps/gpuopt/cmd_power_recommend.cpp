@@ -65,7 +65,9 @@ power::GpuObservation from_source(const RecommendArgs& args, const GlobalOptions
     throw UsageError(fmt::format("--gpu '{}': with --live, give the GPU's index in the source", args.gpu));
   }
   const auto& devices = source->devices();
-  if (std::none_of(devices.begin(), devices.end(), [&](const DeviceInfo& d) { return d.index == index; })) {
+  const auto device =
+      std::find_if(devices.begin(), devices.end(), [&](const DeviceInfo& d) { return d.index == index; });
+  if (device == devices.end()) {
     throw UsageError(fmt::format("--gpu {}: the source has no such GPU ({} GPU{})", index, devices.size(),
                                  devices.size() == 1 ? "" : "s"));
   }
@@ -74,7 +76,7 @@ power::GpuObservation from_source(const RecommendArgs& args, const GlobalOptions
   for (int i = 0; i < args.readings; ++i) {
     if (i > 0) std::this_thread::sleep_for(std::chrono::milliseconds(100));
     for (const Sample& s : source->read(now_ms())) {
-      if (s.gpu != index) continue;
+      if (s.gpu != device - devices.begin()) continue;  // samples name devices by position
       if (const auto p = s.values.get(Metric::power_w)) {
         gpu.avg_power_w += *p;
         ++count;
@@ -84,11 +86,8 @@ power::GpuObservation from_source(const RecommendArgs& args, const GlobalOptions
   }
   if (count == 0) throw UsageError(fmt::format("GPU {}: the source reported no power draw", args.gpu));
   gpu.avg_power_w /= count;
-  for (const DeviceInfo& d : source->devices()) {
-    if (d.index != index) continue;
-    gpu.min_limit_w = d.power_limit_min_w.value_or(0);
-    gpu.max_limit_w = d.power_limit_max_w.value_or(0);
-  }
+  gpu.min_limit_w = device->power_limit_min_w.value_or(0);
+  gpu.max_limit_w = device->power_limit_max_w.value_or(0);
   if (gpu.current_limit_w <= 0) gpu.current_limit_w = gpu.max_limit_w;
   return gpu;
 }
