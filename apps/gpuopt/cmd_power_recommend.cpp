@@ -37,7 +37,13 @@ double mean_of(const std::vector<Point>& points) {
   return points.empty() ? 0 : sum / static_cast<double>(points.size());
 }
 
-power::GpuObservation from_store(const RecommendArgs& args, const GlobalOptions& global) {
+// What recommend looks at, and the GPU's index in its source (what `power apply --gpu` takes).
+struct Observed {
+  power::GpuObservation gpu;
+  int index = 0;
+};
+
+Observed from_store(const RecommendArgs& args, const GlobalOptions& global) {
   const Store store = Store::open(resolve_db_path(global), Store::Mode::read_only);
   const StoredDevice device = store.find_device(args.gpu);
   const EpochMs to = now_ms() + 1;
@@ -54,10 +60,10 @@ power::GpuObservation from_store(const RecommendArgs& args, const GlobalOptions&
   gpu.min_limit_w = device.info.power_limit_min_w.value_or(0);
   gpu.max_limit_w = device.info.power_limit_max_w.value_or(0);
   if (gpu.current_limit_w <= 0) gpu.current_limit_w = gpu.max_limit_w;
-  return gpu;
+  return {gpu, device.info.index};
 }
 
-power::GpuObservation from_source(const RecommendArgs& args, const GlobalOptions& global) {
+Observed from_source(const RecommendArgs& args, const GlobalOptions& global) {
   const auto source = open_cli_source(args.source, global);
   int index = -1;
   const auto [end, error] = std::from_chars(args.gpu.data(), args.gpu.data() + args.gpu.size(), index);
@@ -89,7 +95,7 @@ power::GpuObservation from_source(const RecommendArgs& args, const GlobalOptions
   gpu.min_limit_w = device->power_limit_min_w.value_or(0);
   gpu.max_limit_w = device->power_limit_max_w.value_or(0);
   if (gpu.current_limit_w <= 0) gpu.current_limit_w = gpu.max_limit_w;
-  return gpu;
+  return {gpu, index};
 }
 
 std::string read_text(const std::string& path) {
@@ -102,7 +108,8 @@ std::string read_text(const std::string& path) {
 
 void run(const RecommendArgs& args, const GlobalOptions& global) {
   const power::Objective objective = power::make_objective(args.eta, args.max_slowdown, false);
-  const power::GpuObservation gpu = args.live ? from_source(args, global) : from_store(args, global);
+  const Observed observed = args.live ? from_source(args, global) : from_store(args, global);
+  const power::GpuObservation& gpu = observed.gpu;
   const auto r =
       power::recommend_power_limit(gpu, objective, args.prior_file.empty() ? "" : read_text(args.prior_file),
                                    "--prior " + args.prior_file);
@@ -112,7 +119,7 @@ void run(const RecommendArgs& args, const GlobalOptions& global) {
              -100 * r.expected_energy_saving, 100 * r.expected_slowdown, objective.describe(),
              -100 * r.expected_cost_saving);
   fmt::print("why: {}\n", r.why);
-  fmt::print("apply: sudo gpuopt power apply --gpu {} --limit {:g}W\n", args.gpu, r.power_limit_w);
+  fmt::print("apply: sudo gpuopt power apply --gpu {} --limit {:g}W\n", observed.index, r.power_limit_w);
 }
 
 }  // namespace
