@@ -52,7 +52,7 @@ Observed from_store(const RecommendArgs& args, const GlobalOptions& global) {
   gpu.avg_power_w = mean_of(store.query({device.id, Metric::power_w, from, to}));
   gpu.current_limit_w = mean_of(store.query({device.id, Metric::power_limit_w, from, to}));
   if (gpu.avg_power_w <= 0) {
-    throw UsageError(
+    throw Error(
         fmt::format("GPU {}: no power samples in the store for the last {} (run `gpuopt collect` or "
                     "`gpuopt serve` first, or use --live)",
                     args.gpu, args.window));
@@ -90,7 +90,7 @@ Observed from_source(const RecommendArgs& args, const GlobalOptions& global) {
       if (const auto l = s.values.get(Metric::power_limit_w)) gpu.current_limit_w = *l;
     }
   }
-  if (count == 0) throw UsageError(fmt::format("GPU {}: the source reported no power draw", args.gpu));
+  if (count == 0) throw Error(fmt::format("GPU {}: the source reported no power draw", args.gpu));
   gpu.avg_power_w /= count;
   gpu.min_limit_w = device->power_limit_min_w.value_or(0);
   gpu.max_limit_w = device->power_limit_max_w.value_or(0);

@@ -96,7 +96,7 @@ void change(Target& t, const ChangeRecord& r, const std::string& done_kind, cons
 
 void check_power_limit(const DeviceSettings& s, double limit_w) {
   if (!s.power_limit_min_w || !s.power_limit_max_w) {
-    throw UsageError(
+    throw Error(
         fmt::format("GPU {}: the device does not report its allowed power-limit range; refusing to "
                     "change it",
                     s.index));
@@ -111,8 +111,8 @@ void check_power_limit(const DeviceSettings& s, double limit_w) {
 // 1 MHz under a 1.5 GHz maximum would be accepted and crawl), so the change is refused.
 void check_sm_clock(const DeviceSettings& s, double mhz) {
   if (s.sm_clocks_mhz.empty()) {
-    throw UsageError(fmt::format(
-        "GPU {}: the device does not report its supported SM clocks; refusing to lock it", s.index));
+    throw Error(fmt::format("GPU {}: the device does not report its supported SM clocks; refusing to lock it",
+                            s.index));
   }
   if (std::find(s.sm_clocks_mhz.begin(), s.sm_clocks_mhz.end(), mhz) != s.sm_clocks_mhz.end()) return;
   const auto nearest =
@@ -195,7 +195,7 @@ ChangeResult reset(Target& t, const SettingChange& c) {
   const SettingValue power_target =
       power.has_baseline && power.baseline ? power.baseline : t.settings.power_limit_default_w;
   if (!power_target) {
-    throw UsageError(
+    throw Error(
         fmt::format("GPU {}: no recorded power limit to restore and no default limit reported", c.gpu));
   }
   if (t.settings.power_limit_w != power_target || power.has_baseline) {

@@ -38,10 +38,10 @@ struct ChangeResult {
 // gpuopt's first recorded change (else the default power limit) and unlocks a clock gpuopt locked.
 // A power limit the device cannot report is recorded to be restored to its default limit; with
 // neither reported, the change is refused (NvmlError, nothing changed or recorded).
-// Throws UsageError for a value outside the device's reported constraints (or constraints the
-// device does not report), NvmlError when the device refuses (privileges, support) — after
-// recording a "power.failed" event — and StoreError when the store cannot be written: before the
-// change nothing is changed; after it the message says the GPU was changed and what restores it.
+// Throws UsageError for a value outside the device's reported constraints, Error when the device
+// does not report them (or, for a reset, no value to restore), NvmlError when the device refuses (privileges,
+// support) — after recording a "power.failed" event — and StoreError when the store cannot be written: before
+// the change nothing is changed; after it the message says the GPU was changed and what restores it.
 ChangeResult apply_setting(DeviceControl& control, Store& store, const SettingChange& change);
 
 // Restores every outstanding change of the devices of `control` (see above) and records a
