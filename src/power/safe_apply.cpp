@@ -94,6 +94,12 @@ void change(Target& t, const ChangeRecord& r, const std::string& done_kind, cons
   }
 }
 
+// NVML takes milliwatts: a limit is checked and compared as it will be set. Values far out of any
+// range stay as given, so that the refusal shows them (not an overflowed inf).
+double settable_w(double limit_w) {
+  return std::abs(limit_w) < 1e9 ? std::round(limit_w * 1000) / 1000 : limit_w;
+}
+
 void check_power_limit(const DeviceSettings& s, double limit_w) {
   if (!s.power_limit_min_w || !s.power_limit_max_w) {
     throw Error(
@@ -260,15 +266,17 @@ void recover_gpu(DeviceControl& control, Store& store, int gpu, std::vector<std:
 ChangeResult apply_setting(DeviceControl& control, Store& store, const SettingChange& c) {
   Target t = open_target(control, store, c.gpu);
   switch (c.kind) {
-    case SettingChange::Kind::power_limit:
-      check_power_limit(t.settings, c.value);
+    case SettingChange::Kind::power_limit: {
+      const double limit_w = settable_w(c.value);
+      check_power_limit(t.settings, limit_w);
       if (!t.settings.power_limit_w && !t.settings.power_limit_default_w) {
         throw NvmlError(fmt::format(
             "GPU {}: the device reports neither its current nor its default power limit, so there would be "
             "no value to restore; nothing changed",
             c.gpu));
       }
-      return apply_one(t, c, Setting::power_limit_w, t.settings.power_limit_w, c.value, "power.apply");
+      return apply_one(t, c, Setting::power_limit_w, t.settings.power_limit_w, limit_w, "power.apply");
+    }
     case SettingChange::Kind::sm_clock: {
       check_sm_clock(t.settings, c.value);
       const SettingState state = fold_history(t.events, Setting::sm_clock_mhz);

@@ -120,6 +120,8 @@ TEST_F(SafeApply, TheCurrentValueChangesAndRecordsNothing) {
   const ChangeResult r = apply_setting(*control_, *store_, limit(400));
   EXPECT_FALSE(r.changed);
   EXPECT_NE(r.message.find("power limit is already 400 W; nothing changed"), std::string::npos) << r.message;
+  // NVML takes milliwatts: less than that is the same limit (and not outside the range).
+  EXPECT_FALSE(apply_setting(*control_, *store_, limit(400.0004)).changed);
   EXPECT_TRUE(kinds().empty());
 }
 
