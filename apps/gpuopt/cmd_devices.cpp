@@ -70,9 +70,11 @@ nlohmann::json device_json(const DeviceInfo& d, const Sample* reading) {
 void run_devices(const DevicesOptions& opt, const GlobalOptions& global) {
   const auto source = open_cli_source(opt.source, global);
   const std::vector<Sample> readings = source->read(now_ms());
-  const auto reading_of = [&](int gpu) -> const Sample* {
+  // A sample names its device by position in devices(), not by DeviceInfo::index.
+  const auto reading_of = [&](const DeviceInfo& d) -> const Sample* {
+    const auto position = static_cast<int>(&d - source->devices().data());
     for (const auto& s : readings) {
-      if (s.gpu == gpu) return &s;
+      if (s.gpu == position) return &s;
     }
     return nullptr;
   };
@@ -85,7 +87,7 @@ void run_devices(const DevicesOptions& opt, const GlobalOptions& global) {
                        {"cuda_driver_version", info.cuda_driver_version},
                        {"devices", nlohmann::json::array()},
                        {"errors", source->last_errors()}};
-    for (const auto& d : source->devices()) out["devices"].push_back(device_json(d, reading_of(d.index)));
+    for (const auto& d : source->devices()) out["devices"].push_back(device_json(d, reading_of(d)));
     fmt::print("{}\n", out.dump(2));
     return;
   }
@@ -102,7 +104,7 @@ void run_devices(const DevicesOptions& opt, const GlobalOptions& global) {
                or_na(d.mem_total_mib, "MiB"), or_na(d.power_limit_default_w, "W"),
                or_na(d.power_limit_min_w, "W"), or_na(d.power_limit_max_w, "W"),
                or_na(d.sm_clock_max_mhz, "MHz"), or_na(d.mem_clock_max_mhz, "MHz"));
-    if (const Sample* s = reading_of(d.index)) fmt::print("  now: {}\n", reading_line(*s));
+    if (const Sample* s = reading_of(d)) fmt::print("  now: {}\n", reading_line(*s));
   }
   for (const auto& e : source->last_errors()) std::fprintf(stderr, "gpuopt: warning: %s\n", e.c_str());
 }

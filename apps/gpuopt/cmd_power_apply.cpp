@@ -1,4 +1,5 @@
 // `gpuopt power apply`: change a GPU's power limit or SM clock through NVML, safely.
+#include <charconv>
 #include <memory>
 #include <string>
 
@@ -21,6 +22,15 @@ struct ApplyArgs {
   bool reset = false;
   bool dry_run = false;
 };
+
+// --gpu: only an NVML index reaches a GPU's setters (not a UUID or a store #id).
+std::string check_nvml_index(const std::string& text) {
+  int index = -1;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), index);
+  if (error == std::errc() && end == text.data() + text.size() && index >= 0) return "";
+  return fmt::format("'{}' is not an NVML index (0, 1, ...; `gpuopt devices --source nvml` lists them)",
+                     text);
+}
 
 power::SettingChange change_of(const ApplyArgs& args) {
   const int chosen = (args.limit.empty() ? 0 : 1) + (args.sm_clock.empty() ? 0 : 1) + (args.reset ? 1 : 0);
@@ -69,7 +79,9 @@ void register_power_apply(CLI::App& power, const GlobalOptions& global) {
       "  sudo gpuopt power apply --gpu 0 --limit 250W\n"
       "  sudo gpuopt power apply --gpu 0 --sm-clock 1400MHz\n"
       "  sudo gpuopt power apply --gpu 0 --reset          # back to the values before gpuopt's changes\n");
-  cmd->add_option("--gpu", args->gpu, "NVML index of the GPU")->required()->check(CLI::NonNegativeNumber);
+  cmd->add_option("--gpu", args->gpu, "NVML index of the GPU")
+      ->required()
+      ->check(CLI::Validator(check_nvml_index, "INDEX"));
   cmd->add_option("--limit", args->limit, "New power limit, e.g. 250W");
   cmd->add_option("--sm-clock", args->sm_clock, "Lock the SM clock at this supported clock, e.g. 1400MHz");
   cmd->add_flag("--reset", args->reset,

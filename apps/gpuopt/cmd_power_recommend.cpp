@@ -37,7 +37,13 @@ double mean_of(const std::vector<Point>& points) {
   return points.empty() ? 0 : sum / static_cast<double>(points.size());
 }
 
-power::GpuObservation from_store(const RecommendArgs& args, const GlobalOptions& global) {
+// What recommend looks at, and the GPU's index in its source (what `power apply --gpu` takes).
+struct Observed {
+  power::GpuObservation gpu;
+  int index = 0;
+};
+
+Observed from_store(const RecommendArgs& args, const GlobalOptions& global) {
   const Store store = Store::open(resolve_db_path(global), Store::Mode::read_only);
   const StoredDevice device = store.find_device(args.gpu);
   const EpochMs to = now_ms() + 1;
@@ -46,7 +52,7 @@ power::GpuObservation from_store(const RecommendArgs& args, const GlobalOptions&
   gpu.avg_power_w = mean_of(store.query({device.id, Metric::power_w, from, to}));
   gpu.current_limit_w = mean_of(store.query({device.id, Metric::power_limit_w, from, to}));
   if (gpu.avg_power_w <= 0) {
-    throw UsageError(
+    throw Error(
         fmt::format("GPU {}: no power samples in the store for the last {} (run `gpuopt collect` or "
                     "`gpuopt serve` first, or use --live)",
                     args.gpu, args.window));
@@ -54,10 +60,10 @@ power::GpuObservation from_store(const RecommendArgs& args, const GlobalOptions&
   gpu.min_limit_w = device.info.power_limit_min_w.value_or(0);
   gpu.max_limit_w = device.info.power_limit_max_w.value_or(0);
   if (gpu.current_limit_w <= 0) gpu.current_limit_w = gpu.max_limit_w;
-  return gpu;
+  return {gpu, device.info.index};
 }
 
-power::GpuObservation from_source(const RecommendArgs& args, const GlobalOptions& global) {
+Observed from_source(const RecommendArgs& args, const GlobalOptions& global) {
   const auto source = open_cli_source(args.source, global);
   int index = -1;
   const auto [end, error] = std::from_chars(args.gpu.data(), args.gpu.data() + args.gpu.size(), index);
@@ -65,7 +71,9 @@ power::GpuObservation from_source(const RecommendArgs& args, const GlobalOptions
     throw UsageError(fmt::format("--gpu '{}': with --live, give the GPU's index in the source", args.gpu));
   }
   const auto& devices = source->devices();
-  if (std::none_of(devices.begin(), devices.end(), [&](const DeviceInfo& d) { return d.index == index; })) {
+  const auto device =
+      std::find_if(devices.begin(), devices.end(), [&](const DeviceInfo& d) { return d.index == index; });
+  if (device == devices.end()) {
     throw UsageError(fmt::format("--gpu {}: the source has no such GPU ({} GPU{})", index, devices.size(),
                                  devices.size() == 1 ? "" : "s"));
   }
@@ -74,7 +82,7 @@ power::GpuObservation from_source(const RecommendArgs& args, const GlobalOptions
   for (int i = 0; i < args.readings; ++i) {
     if (i > 0) std::this_thread::sleep_for(std::chrono::milliseconds(100));
     for (const Sample& s : source->read(now_ms())) {
-      if (s.gpu != index) continue;
+      if (s.gpu != device - devices.begin()) continue;  // samples name devices by position
       if (const auto p = s.values.get(Metric::power_w)) {
         gpu.avg_power_w += *p;
         ++count;
@@ -82,15 +90,12 @@ power::GpuObservation from_source(const RecommendArgs& args, const GlobalOptions
       if (const auto l = s.values.get(Metric::power_limit_w)) gpu.current_limit_w = *l;
     }
   }
-  if (count == 0) throw UsageError(fmt::format("GPU {}: the source reported no power draw", args.gpu));
+  if (count == 0) throw Error(fmt::format("GPU {}: the source reported no power draw", args.gpu));
   gpu.avg_power_w /= count;
-  for (const DeviceInfo& d : source->devices()) {
-    if (d.index != index) continue;
-    gpu.min_limit_w = d.power_limit_min_w.value_or(0);
-    gpu.max_limit_w = d.power_limit_max_w.value_or(0);
-  }
+  gpu.min_limit_w = device->power_limit_min_w.value_or(0);
+  gpu.max_limit_w = device->power_limit_max_w.value_or(0);
   if (gpu.current_limit_w <= 0) gpu.current_limit_w = gpu.max_limit_w;
-  return gpu;
+  return {gpu, index};
 }
 
 std::string read_text(const std::string& path) {
@@ -103,7 +108,8 @@ std::string read_text(const std::string& path) {
 
 void run(const RecommendArgs& args, const GlobalOptions& global) {
   const power::Objective objective = power::make_objective(args.eta, args.max_slowdown, false);
-  const power::GpuObservation gpu = args.live ? from_source(args, global) : from_store(args, global);
+  const Observed observed = args.live ? from_source(args, global) : from_store(args, global);
+  const power::GpuObservation& gpu = observed.gpu;
   const auto r =
       power::recommend_power_limit(gpu, objective, args.prior_file.empty() ? "" : read_text(args.prior_file),
                                    "--prior " + args.prior_file);
@@ -113,7 +119,7 @@ void run(const RecommendArgs& args, const GlobalOptions& global) {
              -100 * r.expected_energy_saving, 100 * r.expected_slowdown, objective.describe(),
              -100 * r.expected_cost_saving);
   fmt::print("why: {}\n", r.why);
-  fmt::print("apply: sudo gpuopt power apply --gpu {} --limit {:g}W\n", args.gpu, r.power_limit_w);
+  fmt::print("apply: sudo gpuopt power apply --gpu {} --limit {:g}W\n", observed.index, r.power_limit_w);
 }
 
 }  // namespace

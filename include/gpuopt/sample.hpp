@@ -11,14 +11,15 @@ namespace gpuopt {
 
 // One GPU's readings at one instant.
 struct Sample {
-  int gpu = 0;          // index of the device within its source (nvidia-smi "index")
+  int gpu = 0;          // position of the device in its source's devices() (not DeviceInfo::index,
+                        // which can skip a GPU that could not be opened)
   EpochMs time_ms = 0;  // when it was read (UTC)
   MetricValues values;  // absent = not supported / not recorded
 };
 
 // What a source knows about one GPU. Static properties only; readings are Samples.
 struct DeviceInfo {
-  int index = 0;
+  int index = 0;  // the GPU's index in its source (NVML / nvidia-smi index), as shown to people
   // Stable identity: the NVML/nvidia-smi UUID ("GPU-..."). Sources that have none make one
   // up that is stable across runs (e.g. "sim-0", "trace:<dir>/<file>:gpu1").
   std::string uuid;

@@ -27,7 +27,8 @@ struct PowerServeOptions {
   double eta = 0.5;            // Zeus cost weight of energy vs time, in [0, 1]
   std::string max_slowdown;    // "" = Zeus cost; else minimise energy with at most this slowdown ("5%")
   std::chrono::milliseconds decide_every{std::chrono::seconds(30)};  // how often to recompute
-  std::string nvml_library;    // control mode on the nvml source: the library to load ("" = default lookup)
+  std::string nvml_library;  // nvml source: the library to load for control and for restoring changes
+                             // an earlier gpuopt process left at start ("" = default lookup)
 };
 
 struct ServeOptions {
@@ -38,7 +39,7 @@ struct ServeOptions {
   SamplerOptions sampler;     // interval, flush period (duration is normally unset)
   // /healthz answers 503 when no sampling round finished for this long; 0 = max(3 x interval, 5 s).
   std::chrono::milliseconds stale_after{0};
-  std::string hostname;  // value of the Hostname label; "" = this machine's host name
+  std::string hostname;           // value of the Hostname label; "" = this machine's host name
   std::string memory_model_file;  // POST /api/v1/memory/predict; "" = the model shipped with gpuopt
   ForecastServeOptions forecast;
   PowerServeOptions power;

@@ -21,7 +21,8 @@ class TelemetrySource {
 
   virtual const SourceInfo& info() const = 0;
 
-  // The GPUs of this source, index order. Stable for the source's lifetime.
+  // The GPUs of this source, index order. Stable for the source's lifetime. Sample::gpu is a
+  // position in this list.
   virtual const std::vector<DeviceInfo>& devices() const = 0;
 
   // One sample per GPU as of wall-clock time `now`. Metrics a GPU cannot report are absent.

@@ -84,8 +84,9 @@ std::size_t CsvTable::column(std::string_view name) const {
 
 const std::string& CsvTable::field(const Row& row, std::size_t column) const {
   if (row.fields.size() != header_.size()) {
-    throw ParseError(path_, row.line, "",
-                     fmt::format("row has {} fields, expected {} (as the header)", row.fields.size(), header_.size()));
+    throw ParseError(
+        path_, row.line, "",
+        fmt::format("row has {} fields, expected {} (as the header)", row.fields.size(), header_.size()));
   }
   return row.fields[column];
 }
@@ -96,6 +97,19 @@ double CsvTable::number(const Row& row, std::size_t column) const {
 
 double CsvTable::positive(const Row& row, std::size_t column) const {
   return parse_positive(field(row, column), path_, row.line, header_[column]);
+}
+
+int CsvTable::batch_size(const Row& row, std::size_t column) const {
+  constexpr double kMaxBatchSize = 1e6;
+  const double value = positive(row, column);
+  if (value != std::floor(value))
+    throw ParseError(path_, row.line, header_[column], "batch size must be an integer");
+  if (value > kMaxBatchSize) {
+    throw ParseError(
+        path_, row.line, header_[column],
+        fmt::format("{:g} is implausible for a batch size (must be at most {})", value, kMaxBatchSize));
+  }
+  return static_cast<int>(value);
 }
 
 }  // namespace gpuopt::power

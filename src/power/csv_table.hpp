@@ -44,6 +44,9 @@ class CsvTable {
   const std::string& field(const Row& row, std::size_t column) const;
   double number(const Row& row, std::size_t column) const;
   double positive(const Row& row, std::size_t column) const;
+  // A batch size: a positive integer of at most 10^6 (no training run uses more; larger values
+  // are another column's or unit's); throws ParseError otherwise.
+  int batch_size(const Row& row, std::size_t column) const;
 
  private:
   std::string path_;

@@ -42,9 +42,11 @@ std::string Objective::describe() const {
   return "";
 }
 
-Objective make_objective(double eta, const std::string& max_slowdown, bool energy_delay) {
+Objective make_objective(double eta, const std::string& max_slowdown, bool energy_delay,
+                         std::string_view option_prefix) {
   Objective objective;
-  if (!(eta >= 0 && eta <= 1)) throw UsageError(fmt::format("--eta {:g}: must be in [0, 1]", eta));
+  if (!(eta >= 0 && eta <= 1))
+    throw UsageError(fmt::format("{}eta {:g}: must be in [0, 1]", option_prefix, eta));
   objective.eta = eta;
   if (energy_delay) {
     objective.kind = Objective::Kind::energy_delay;
@@ -62,12 +64,14 @@ Objective make_objective(double eta, const std::string& max_slowdown, bool energ
     used = 0;
   }
   if (used != text.size() || text.empty()) {
-    throw UsageError(fmt::format(
-        "--max-slowdown '{}': expected a percentage such as 5% or a fraction such as 0.05", max_slowdown));
+    throw UsageError(
+        fmt::format("{}max-slowdown '{}': expected a percentage such as 5% or a fraction such as 0.05",
+                    option_prefix, max_slowdown));
   }
   if (percent) value /= 100;
   if (!(value > 0 && value <= 1)) {
-    throw UsageError(fmt::format("--max-slowdown '{}': must be more than 0% and at most 100%", max_slowdown));
+    throw UsageError(fmt::format("{}max-slowdown '{}': must be more than 0% and at most 100%", option_prefix,
+                                 max_slowdown));
   }
   objective.kind = Objective::Kind::max_slowdown;
   objective.max_slowdown = value;

@@ -28,7 +28,7 @@ std::vector<JobCurve> load_perseus_global(const std::string& path, const std::st
     prototype.source = path;
     prototype.gpu = gpu_family(gpu);
     prototype.workload = table.field(row, c_model) + "/" + table.field(row, c_partition);
-    prototype.batch_size = static_cast<int>(table.positive(row, c_batch));
+    prototype.batch_size = table.batch_size(row, c_batch);
     prototype.unit = "iteration";
     const double gpus = table.positive(row, c_dp) * table.positive(row, c_tp) * table.positive(row, c_pp);
     const double time_s = table.positive(row, c_time);

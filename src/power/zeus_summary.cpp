@@ -38,14 +38,6 @@ std::string known_datasets() {
   return out;
 }
 
-int parse_batch(const CsvTable& table, const CsvTable::Row& row, std::size_t column) {
-  const double value = table.positive(row, column);
-  if (value != std::floor(value)) {
-    throw ParseError(table.path(), row.line, table.header()[column], "batch size must be an integer");
-  }
-  return static_cast<int>(value);
-}
-
 }  // namespace
 
 std::optional<long> dataset_samples(const std::string& dataset) {
@@ -77,7 +69,7 @@ std::vector<JobCurve> load_zeus_summary(const std::string& path, const std::stri
     }
     prototype.workload = dataset + "/" + table.field(row, c_network);
     prototype.optimizer = table.field(row, c_optimizer);
-    prototype.batch_size = parse_batch(table, row, c_batch);
+    prototype.batch_size = table.batch_size(row, c_batch);
     prototype.unit = "epoch";
     prototype.iterations_per_unit = (known->samples + prototype.batch_size - 1) / prototype.batch_size;
     const OperatingPoint point{table.positive(row, c_limit), table.positive(row, c_time),
@@ -106,7 +98,7 @@ void attach_zeus_epochs(const std::string& summary_train_path, std::vector<JobCu
     if (epoch == "nan") continue;  // this run never reached the target
     const std::string key =
         fmt::format("{}/{}/bs{}/{}", table.field(row, c_dataset), table.field(row, c_network),
-                    parse_batch(table, row, c_batch), table.field(row, c_optimizer));
+                    table.batch_size(row, c_batch), table.field(row, c_optimizer));
     epochs[key].push_back(table.positive(row, c_epoch));
   }
   for (JobCurve& curve : curves) {

@@ -37,6 +37,7 @@ class AgentModule {
 // Each returns nullptr when the module is disabled by the options.
 std::unique_ptr<AgentModule> make_memory_module(const AgentContext& context);    // memory_agent.cpp
 std::unique_ptr<AgentModule> make_forecast_module(const AgentContext& context);  // forecast_agent.cpp
-std::unique_ptr<AgentModule> make_power_module(const AgentContext& context);     // power_agent.cpp
+// make_power_module also restores, in every mode, the GPU changes an earlier gpuopt process left.
+std::unique_ptr<AgentModule> make_power_module(const AgentContext& context);  // power_agent.cpp
 
 }  // namespace gpuopt::server

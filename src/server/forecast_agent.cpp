@@ -71,7 +71,10 @@ class ForecastModule final : public AgentModule, public SampleSink {
     }
   }
 
-  void on_samples(std::span<const Sample> samples) override {
+  void on_samples(std::span<const Sample> source_samples) override {
+    // The forecaster and this module name GPUs by DeviceInfo::index; samples by position in devices_.
+    std::vector<Sample> samples(source_samples.begin(), source_samples.end());
+    for (Sample& s : samples) s.gpu = devices_.at(static_cast<std::size_t>(s.gpu)).index;
     std::vector<forecast::OnlineAnomaly> found;
     try {
       found = online_->add(samples);

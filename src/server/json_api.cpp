@@ -63,9 +63,9 @@ std::string_view health_status(const SelfStats& stats, EpochMs now, std::chrono:
 
 HttpResponse handle_devices(const LiveSnapshot& snapshot) {
   json devices = json::array();
-  for (const DeviceInfo& d : snapshot.devices) {
-    json j = device_json(d);
-    const auto it = snapshot.latest.find(d.index);
+  for (std::size_t i = 0; i < snapshot.devices.size(); ++i) {
+    json j = device_json(snapshot.devices[i]);
+    const auto it = snapshot.latest.find(static_cast<int>(i));
     j["latest"] = it == snapshot.latest.end() ? json(nullptr) : sample_json(it->second, snapshot.now_ms);
     devices.push_back(std::move(j));
   }

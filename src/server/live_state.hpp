@@ -44,7 +44,7 @@ struct LiveSnapshot {
   std::string hostname;
   SourceInfo source;
   std::vector<DeviceInfo> devices;  // index order
-  std::map<int, Sample> latest;     // by GPU index; a GPU never read successfully is missing
+  std::map<int, Sample> latest;     // by Sample::gpu (position in devices); a GPU never read is missing
   SelfStats stats;
 };
 

@@ -74,8 +74,9 @@ std::string exported_name(const MetricInfo& info) {
 void write_sample_metrics(const LiveSnapshot& snap, ExpositionWriter& w) {
   for (const MetricInfo& info : all_metrics()) {
     bool announced = false;
-    for (const DeviceInfo& device : snap.devices) {
-      const auto it = snap.latest.find(device.index);
+    for (std::size_t i = 0; i < snap.devices.size(); ++i) {
+      const DeviceInfo& device = snap.devices[i];
+      const auto it = snap.latest.find(static_cast<int>(i));
       if (it == snap.latest.end()) continue;
       const std::optional<double> value = it->second.values.get(info.metric);
       if (!value) continue;

@@ -64,7 +64,7 @@ class PowerModule final : public AgentModule, public SampleSink {
  public:
   PowerModule(const AgentContext& context, std::unique_ptr<power::DeviceControl> control)
       : options_(context.options), control_(std::move(control)) {
-    objective_ = power::make_objective(options_.power.eta, options_.power.max_slowdown, false);
+    objective_ = power::make_objective(options_.power.eta, options_.power.max_slowdown, false, "--power-");
     if (control_) {
       Store store = Store::open(options_.store_path);
       for (const auto& line : power::recover_pending(*control_, store)) spdlog::warn("power: {}", line);
@@ -97,10 +97,13 @@ class PowerModule final : public AgentModule, public SampleSink {
     for (const Sample& s : samples) {
       const auto power = s.values.get(Metric::power_w);
       if (!power) continue;
-      auto& window = power_[s.gpu];
+      // This module names GPUs by DeviceInfo::index (what DeviceControl takes); samples by position.
+      const std::optional<int> gpu = device_index(s.gpu);
+      if (!gpu) continue;
+      auto& window = power_[*gpu];
       window.push_back(*power);
       if (window.size() > kWindowSamples) window.pop_front();
-      if (const auto limit = s.values.get(Metric::power_limit_w)) limit_[s.gpu] = *limit;
+      if (const auto limit = s.values.get(Metric::power_limit_w)) limit_[*gpu] = *limit;
     }
     {
       const std::lock_guard lock(mutex_);
@@ -137,6 +140,12 @@ class PowerModule final : public AgentModule, public SampleSink {
   }
 
  private:
+  std::optional<int> device_index(int position) const {
+    const std::lock_guard lock(mutex_);
+    if (position < 0 || static_cast<std::size_t>(position) >= devices_.size()) return std::nullopt;
+    return devices_[static_cast<std::size_t>(position)].index;
+  }
+
   void decide(int gpu, const std::deque<double>& window) {
     const DeviceInfo* device = nullptr;
     {
@@ -235,10 +244,28 @@ std::unique_ptr<power::DeviceControl> open_control(const AgentContext& context) 
       fmt::format("--power-mode control: the {} source has no GPU to control", context.source.info().name));
 }
 
+// A gpuopt process that died (an agent in control mode, an interrupted apply) left its changes on
+// the GPUs; they are undone at start whatever this agent's mode (control mode does it in PowerModule).
+// Failures are warnings: the agent still starts, and the changes stay recorded for the next start.
+void recover_without_control(const AgentContext& context) {
+  if (context.options.store_path.empty() || context.source.info().name != "nvml") return;
+  try {
+    const auto control = power::open_nvml_control(context.options.power.nvml_library);
+    Store store = Store::open(context.options.store_path);
+    for (const auto& line : power::recover_pending(*control, store)) spdlog::warn("power: {}", line);
+  } catch (const Error& e) {
+    spdlog::warn(
+        "power: could not check for changes left by an earlier gpuopt process: {} (`sudo gpuopt power apply "
+        "--gpu N --reset` restores GPU N)",
+        e.what());
+  }
+}
+
 }  // namespace
 
 std::unique_ptr<AgentModule> make_power_module(const AgentContext& context) {
   using Mode = PowerServeOptions::Mode;
+  if (context.options.power.mode != Mode::control) recover_without_control(context);
   if (context.options.power.mode == Mode::off) return nullptr;
   auto control = context.options.power.mode == Mode::control ? open_control(context) : nullptr;
   return std::make_unique<PowerModule>(context, std::move(control));

@@ -32,7 +32,7 @@ class NvmlControl final : public power::DeviceControl {
     power::DeviceSettings s;
     s.index = gpu;
     char text[NVML_DEVICE_UUID_V2_BUFFER_SIZE] = {};
-    nvml_.check(api.device_get_uuid(device, text, sizeof text), "nvmlDeviceGetUUID");
+    check(api.device_get_uuid(device, text, sizeof text), "nvmlDeviceGetUUID", gpu);
     s.uuid = text;
     if (api.device_get_name(device, text, sizeof text) == NVML_SUCCESS) s.name = text;
     unsigned int value = 0;
@@ -85,9 +85,14 @@ class NvmlControl final : public power::DeviceControl {
           fmt::format("GPU {}: no such GPU (NVML reports {} GPU{})", gpu, count_, count_ == 1 ? "" : "s"));
     }
     nvmlDevice_t device = nullptr;
-    nvml_.check(nvml_.api().device_get_handle_by_index(static_cast<unsigned int>(gpu), &device),
-                "nvmlDeviceGetHandleByIndex");
+    check(nvml_.api().device_get_handle_by_index(static_cast<unsigned int>(gpu), &device),
+          "nvmlDeviceGetHandleByIndex", gpu);
     return device;
+  }
+
+  // Required readings: any failure throws, naming the GPU ("GPU 0: nvmlDeviceGetHandleByIndex: GPU is lost").
+  void check(nvmlReturn_t code, const char* call, int gpu) const {
+    if (code != NVML_SUCCESS) throw NvmlError(fmt::format("GPU {}: {}: {}", gpu, call, nvml_.describe(code)));
   }
 
   // A reading that may be absent: NOT_SUPPORTED and friends give false, other failures throw.

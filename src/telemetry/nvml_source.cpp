@@ -37,6 +37,26 @@ constexpr std::array<const char*, 12> kQueryCalls = {
     "nvmlDeviceGetFanSpeed",
 };
 
+// The most a GPU can report per metric, with the call that reads it. Above it a reading is a
+// driver sentinel (0xFFFFFFFF) or garbage, as the power data readers judge files (10 kW, 20 GHz);
+// NVML's fan speed may exceed 100 %.
+struct Bound {
+  Metric metric;
+  double max;
+  const char* call;
+};
+constexpr std::array<Bound, 9> kBounds = {{
+    {Metric::gpu_util_pct, 100, "nvmlDeviceGetUtilizationRates"},
+    {Metric::mem_util_pct, 100, "nvmlDeviceGetUtilizationRates"},
+    {Metric::temperature_c, 200, "nvmlDeviceGetTemperature"},
+    {Metric::power_w, 10000, "nvmlDeviceGetPowerUsage"},
+    {Metric::power_limit_w, 10000, "nvmlDeviceGetEnforcedPowerLimit"},
+    {Metric::sm_clock_mhz, 20000, "nvmlDeviceGetClockInfo(SM)"},
+    {Metric::mem_clock_mhz, 20000, "nvmlDeviceGetClockInfo(MEM)"},
+    {Metric::graphics_clock_mhz, 20000, "nvmlDeviceGetClockInfo(GRAPHICS)"},
+    {Metric::fan_speed_pct, 200, "nvmlDeviceGetFanSpeed"},
+}};
+
 // A GPU that cannot be used now; what() is its complete error line.
 class GpuUnavailable : public std::runtime_error {
  public:
@@ -200,9 +220,10 @@ std::vector<Sample> NvmlSource::read(EpochMs now) {
   errors_ = startup_errors_;
   std::vector<Sample> samples;
   samples.reserve(gpus_.size());
-  for (Gpu& gpu : gpus_) {
+  for (std::size_t position = 0; position < gpus_.size(); ++position) {
+    Gpu& gpu = gpus_[position];
     try {
-      samples.push_back(Sample{gpu.index, now, read_gpu(gpu)});
+      samples.push_back(Sample{static_cast<int>(position), now, read_gpu(gpu)});
     } catch (const GpuUnavailable& e) {
       errors_.emplace_back(e.what());
     }
@@ -256,7 +277,19 @@ MetricValues NvmlSource::read_gpu(Gpu& gpu) {
   if (sample(gpu, kFanSpeed, api.device_get_fan_speed, &value)) {
     values.set(Metric::fan_speed_pct, value);
   }
+  drop_impossible(gpu, values);
   return values;
+}
+
+void NvmlSource::drop_impossible(const Gpu& gpu, MetricValues& values) {
+  for (const Bound& b : kBounds) {
+    const std::optional<double> v = values.get(b.metric);
+    if (!v || *v <= b.max) continue;
+    const MetricInfo& info = metric_info(b.metric);
+    errors_.push_back(fmt::format("{}: {}: {} {} {} is impossible (at most {} {}); ignored", gpu.label,
+                                  b.call, info.column, *v, info.unit, b.max, info.unit));
+    values.clear(b.metric);
+  }
 }
 
 std::unique_ptr<TelemetrySource> make_nvml_source(const SourceOptions& options) {

@@ -21,8 +21,11 @@ namespace gpuopt {
 // - GPU_IS_LOST, RESET_REQUIRED: that GPU is left out of the round and named in last_errors();
 // - UNINITIALIZED, NO_PERMISSION, DRIVER_NOT_LOADED, ...: read() throws NvmlError;
 // - any other failure: metric absent this round, plus a line in last_errors().
+// A reading no GPU can produce (utilization over 100 %, 0xFFFFFFFF sentinels, over 200 C, 10 kW
+// or 20 GHz) is absent too, with a line in last_errors() naming the GPU and the metric.
 // GPUs that cannot be opened at start are left out of devices() (the others keep their NVML
-// index) and named in last_errors() after every read.
+// index in DeviceInfo::index) and named in last_errors() after every read. Sample::gpu is the
+// position in devices(), so it differs from the NVML index after such a GPU.
 class NvmlSource final : public TelemetrySource {
  public:
   // Loads and initializes NVML (see NvmlLibrary for which file); throws NvmlError.
@@ -61,6 +64,8 @@ class NvmlSource final : public TelemetrySource {
   void open_gpu(unsigned int index);
   DeviceInfo describe_gpu(Gpu& gpu);
   MetricValues read_gpu(Gpu& gpu);
+  // Clears the readings over their bound (kBounds), with a line each in errors_.
+  void drop_impossible(const Gpu& gpu, MetricValues& values);
 
   // Calls fn(gpu.handle, args...) when the symbol exists; true when it succeeded.
   template <typename Fn, typename... Args>

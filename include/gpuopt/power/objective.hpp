@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 namespace gpuopt::power {
 
@@ -29,7 +30,9 @@ struct Objective {
 
 // Builds the objective of the CLI options: `max_slowdown` ("5%", "0.05", "" = not given)
 // takes precedence over eta; `energy_delay` selects the clock-mode objective. Throws UsageError
-// for eta outside [0, 1] or a slowdown outside (0, 100%].
-Objective make_objective(double eta, const std::string& max_slowdown, bool energy_delay);
+// for eta outside [0, 1] (NaN included) or a slowdown outside (0, 100%], naming the option as
+// `option_prefix` + "eta" / "max-slowdown" (`gpuopt serve` passes "--power-").
+Objective make_objective(double eta, const std::string& max_slowdown, bool energy_delay,
+                         std::string_view option_prefix = "--");
 
 }  // namespace gpuopt::power

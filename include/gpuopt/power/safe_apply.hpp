@@ -24,7 +24,8 @@ struct SettingChange {
   Kind kind = Kind::power_limit;
   double value = 0;        // W (power_limit) or MHz (sm_clock); unused by reset
   bool dry_run = false;    // validate and describe only: nothing changes, nothing is recorded
-  bool temporary = false;  // restore at the end of the process (see above)
+  bool temporary = false;  // restore at the end of the process (see above) to the value in force
+                           // before this process's first temporary change of the setting
   std::string actor = "gpuopt power apply";  // who asked, for the audit events
 };
 
@@ -35,15 +36,18 @@ struct ChangeResult {
 
 // Applies `change` through `control`, recording it in `store`. Reset restores the value before
 // gpuopt's first recorded change (else the default power limit) and unlocks a clock gpuopt locked.
-// Throws UsageError for a value outside the device's reported constraints (or constraints the
-// device does not report), NvmlError when the device refuses (privileges, support) — after
-// recording a "power.failed" event — and StoreError when the store cannot be written (then
-// nothing is changed).
+// A power limit the device cannot report is recorded to be restored to its default limit; with
+// neither reported, the change is refused (NvmlError, nothing changed or recorded).
+// Throws UsageError for a value outside the device's reported constraints, Error when the device
+// does not report them (or, for a reset, no value to restore), NvmlError when the device refuses (privileges,
+// support) — after recording a "power.failed" event — and StoreError when the store cannot be written: before
+// the change nothing is changed; after it the message says the GPU was changed and what restores it.
 ChangeResult apply_setting(DeviceControl& control, Store& store, const SettingChange& change);
 
 // Restores every outstanding change of the devices of `control` (see above) and records a
-// "power.recover" event for each; one line per restore. Restore failures are reported as lines
-// too (and stay outstanding).
+// "power.recover" event for each; one line per restore. Restore failures, and GPUs NVML cannot
+// reach (lost, reset required), are reported as lines too, naming the GPU; their changes stay
+// outstanding and the other GPUs are still restored. Throws StoreError when the store fails.
 std::vector<std::string> recover_pending(DeviceControl& control, Store& store);
 
 }  // namespace gpuopt::power

@@ -152,6 +152,24 @@ TEST_F(NvmlSourceTest, UnknownPerformanceStateIsAbsent) {
   EXPECT_FALSE(read_one(*source).has(Metric::pstate));
 }
 
+TEST_F(NvmlSourceTest, ImpossibleReadingsAreAbsentAndReported) {
+  const auto source = open(R"({"devices": [{"uuid": "GPU-aaaa", "utilization_gpu": 4294967295,
+                                            "temperature_c": 250, "power_usage_mw": 4294967295}]})");
+  const MetricValues v = read_one(*source);
+  EXPECT_FALSE(v.has(Metric::gpu_util_pct));
+  EXPECT_FALSE(v.has(Metric::temperature_c));
+  EXPECT_FALSE(v.has(Metric::power_w));
+  EXPECT_EQ(v.get(Metric::mem_util_pct), 40.0);
+  EXPECT_EQ(v.get(Metric::power_limit_w), 400.0);
+  ASSERT_EQ(source->last_errors().size(), 3U);
+  EXPECT_EQ(source->last_errors()[0],
+            "GPU 0 (GPU-aaaa): nvmlDeviceGetUtilizationRates: gpu_util_pct 4294967295 % is impossible "
+            "(at most 100 %); ignored");
+  EXPECT_EQ(source->last_errors()[1],
+            "GPU 0 (GPU-aaaa): nvmlDeviceGetTemperature: temperature_c 250 C is impossible (at most 200 C); "
+            "ignored");
+}
+
 TEST_F(NvmlSourceTest, FailedCallLeavesMetricAbsentForThatRoundOnly) {
   const auto source = open(R"({"devices": [{"uuid": "GPU-aaaa", "power_usage_mw": "UNKNOWN"}]})");
   const MetricValues v = read_one(*source);
@@ -189,7 +207,7 @@ TEST_F(NvmlSourceTest, GpuLostAtStartKeepsTheOthersIndices) {
   EXPECT_EQ(source->devices()[1].index, 2);
   const std::vector<Sample> samples = source->read(kNow);
   ASSERT_EQ(samples.size(), 2U);
-  EXPECT_EQ(samples[1].gpu, 2);
+  EXPECT_EQ(samples[1].gpu, 1) << "a sample names its device by position in devices(), as the sinks read it";
   ASSERT_EQ(source->last_errors().size(), 1U);
   EXPECT_EQ(source->last_errors()[0],
             "GPU 1: GPU is lost (NVML_ERROR_GPU_IS_LOST): check `nvidia-smi`/dmesg");

@@ -4,11 +4,15 @@
 
 #include <unistd.h>
 
+#include <cmath>
 #include <filesystem>
 
 #include <nlohmann/json.hpp>
 
 #include "agent_module.hpp"
+#include "fake_control.hpp"
+#include "gpuopt/power/device_control.hpp"
+#include "gpuopt/power/safe_apply.hpp"
 #include "gpuopt/store.hpp"
 #include "telemetry/sim_source.hpp"
 
@@ -105,6 +109,47 @@ TEST_F(PowerAgent, ControlAppliesTheRecommendationAndRestoresItAtStop) {
   ASSERT_EQ(events.size(), 3U);
   EXPECT_EQ(events[1].kind, "power.apply");
   EXPECT_EQ(events[2].kind, "power.recover");
+}
+
+TEST_F(PowerAgent, AdvisoryModeRestoresWhatACrashedAgentLeftOnNvmlGpus) {
+  fake_nvml::FakeNvml fake(FAKE_NVML_PATH);
+  fake.configure(R"({"devices": [{}]})");
+  const auto control = power::open_nvml_control(FAKE_NVML_PATH);
+  {
+    Store store = Store::open(options_.store_path);
+    power::SettingChange crashed;  // an agent in control mode that never restored it
+    crashed.value = 300;
+    crashed.temporary = true;
+    power::apply_setting(*control, store, crashed);
+  }
+  ASSERT_EQ(control->settings(0).power_limit_w, 300);
+  options_.power.nvml_library = FAKE_NVML_PATH;
+  SourceOptions source_options;
+  source_options.nvml_library = FAKE_NVML_PATH;
+  const auto nvml = open_source("nvml", source_options);
+  options_.power.mode = PowerServeOptions::Mode::advisory;
+  const auto module = make_power_module(AgentContext{options_, state_, *nvml});
+  EXPECT_EQ(control->settings(0).power_limit_w, 400);
+  const Store store = Store::open(options_.store_path, Store::Mode::read_only);
+  EXPECT_EQ(store.events(0, now_ms() + 1, {}, "power.").back().kind, "power.recover");
+}
+
+TEST_F(PowerAgent, BadObjectiveOptionsNameServesOptions) {
+  options_.power.eta = std::nan("");
+  try {
+    start(PowerServeOptions::Mode::advisory);
+    FAIL();
+  } catch (const UsageError& e) {
+    EXPECT_STREQ(e.what(), "--power-eta nan: must be in [0, 1]");
+  }
+  options_.power.eta = 0.5;
+  options_.power.max_slowdown = "200%";
+  try {
+    start(PowerServeOptions::Mode::advisory);
+    FAIL();
+  } catch (const UsageError& e) {
+    EXPECT_STREQ(e.what(), "--power-max-slowdown '200%': must be more than 0% and at most 100%");
+  }
 }
 
 TEST_F(PowerAgent, ControlNeedsTheStore) {

@@ -11,6 +11,7 @@
 #include "gpuopt/power/device_control.hpp"
 #include "gpuopt/power/safe_apply.hpp"
 #include "gpuopt/store.hpp"
+#include "sqlite_db.hpp"
 
 namespace gpuopt::power {
 namespace {
@@ -19,6 +20,29 @@ namespace fs = std::filesystem;
 
 using nvmlDeviceGetEnforcedPowerLimit_fn = int (*)(void*, unsigned int*);
 using nvmlDeviceGetClockInfo_fn = int (*)(void*, int, unsigned int*);
+
+// NVML control whose power-limit setter leaves the store locked by another writer (a long import,
+// say) between the change and its record.
+class LockingControl final : public DeviceControl {
+ public:
+  LockingControl(DeviceControl& nvml, std::string store_path) : nvml_(nvml), path_(std::move(store_path)) {}
+  std::string name() const override { return nvml_.name(); }
+  int device_count() const override { return nvml_.device_count(); }
+  DeviceSettings settings(int gpu) const override { return nvml_.settings(gpu); }
+  void set_power_limit_w(int gpu, double limit_w) override {
+    nvml_.set_power_limit_w(gpu, limit_w);
+    other_writer_.emplace(path_, store::Database::Access::read_write_create);
+    other_writer_->exec("BEGIN IMMEDIATE");
+  }
+  void lock_sm_clock_mhz(int gpu, double mhz) override { nvml_.lock_sm_clock_mhz(gpu, mhz); }
+  void reset_sm_clock(int gpu) override { nvml_.reset_sm_clock(gpu); }
+  void unlock_store() { other_writer_.reset(); }
+
+ private:
+  DeviceControl& nvml_;
+  std::string path_;
+  std::optional<store::Database> other_writer_;
+};
 
 class SafeApply : public ::testing::Test {
  protected:
@@ -96,6 +120,8 @@ TEST_F(SafeApply, TheCurrentValueChangesAndRecordsNothing) {
   const ChangeResult r = apply_setting(*control_, *store_, limit(400));
   EXPECT_FALSE(r.changed);
   EXPECT_NE(r.message.find("power limit is already 400 W; nothing changed"), std::string::npos) << r.message;
+  // NVML takes milliwatts: less than that is the same limit (and not outside the range).
+  EXPECT_FALSE(apply_setting(*control_, *store_, limit(400.0004)).changed);
   EXPECT_TRUE(kinds().empty());
 }
 
@@ -118,7 +144,14 @@ TEST_F(SafeApply, OutsideTheReportedConstraintsIsRefusedBeforeTouchingTheGpu) {
   }
   EXPECT_EQ(fake_.calls("nvmlDeviceSetPowerManagementLimit"), 0U);
   fake_.configure(R"({"devices": [{"power_limit_min_mw": "NOT_SUPPORTED"}]})");
-  EXPECT_THROW(apply_setting(*control_, *store_, limit(250)), UsageError);
+  try {  // a device condition (exit 1), not a usage error (exit 2)
+    apply_setting(*control_, *store_, limit(250));
+    FAIL();
+  } catch (const UsageError& e) {
+    FAIL() << e.what();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("does not report its allowed power-limit range"), std::string::npos);
+  }
 }
 
 TEST_F(SafeApply, WithoutPrivilegesItSaysSoAndRecordsTheFailure) {
@@ -188,6 +221,97 @@ TEST_F(SafeApply, TemporaryChangesAreRestoredByRecovery) {
   c.value = 250;
   apply_setting(*control_, *store_, c);
   EXPECT_EQ(enforced_w(), 250);
+  ASSERT_EQ(recover_pending(*control_, *store_).size(), 1U);
+  EXPECT_EQ(enforced_w(), 400);
+}
+
+TEST_F(SafeApply, ALostGpuDoesNotKeepTheOthersFromBeingRestored) {
+  fake_.configure(R"({"devices": [{}, {}]})");
+  control_ = open_nvml_control(FAKE_NVML_PATH);
+  SettingChange c = limit(300);
+  c.gpu = 1;
+  c.temporary = true;
+  apply_setting(*control_, *store_, c);
+  fake_.configure(R"({"devices": [{"lost": true}, {"enforced_power_limit_mw": 300000}]})");
+  const auto lines = recover_pending(*control_, *store_);
+  ASSERT_EQ(lines.size(), 2U);
+  EXPECT_EQ(lines[0].rfind("GPU 0: nvmlDeviceGetHandleByIndex: GPU is lost", 0), 0U) << lines[0];
+  EXPECT_NE(lines[1].find("GPU 1 (NVIDIA A100-SXM4-80GB): restored the power limit to 400 W"),
+            std::string::npos)
+      << lines[1];
+  c.temporary = false;
+  c.value = 250;
+  EXPECT_TRUE(apply_setting(*control_, *store_, c).changed);
+}
+
+TEST_F(SafeApply, AnUnreadableLimitIsRestoredToTheDefaultLimit) {
+  fake_.configure(R"({"devices": [{"enforced_power_limit_mw": "NOT_SUPPORTED"}]})");
+  const ChangeResult r = apply_setting(*control_, *store_, limit(300));
+  EXPECT_NE(r.message.find("power limit unknown -> 300 W"), std::string::npos) << r.message;
+  EXPECT_NE(r.message.find("--reset`, to 400 W)"), std::string::npos) << r.message;
+  // A change interrupted by a version that recorded nothing to restore.
+  record_pending("about to change",
+                 R"({"setting":"power_limit_w","previous":null,"target":250,"baseline":null,"restore":null,)"
+                 R"("temporary":false})");
+  const auto lines = recover_pending(*control_, *store_);
+  ASSERT_EQ(lines.size(), 1U);
+  EXPECT_NE(lines[0].find("restored the power limit to 400 W"), std::string::npos) << lines[0];
+}
+
+TEST_F(SafeApply, WithoutCurrentOrDefaultLimitTheChangeIsRefused) {
+  fake_.configure(
+      R"({"devices": [{"enforced_power_limit_mw": "NOT_SUPPORTED", "default_power_limit_mw": "NOT_SUPPORTED"}]})");
+  try {
+    apply_setting(*control_, *store_, limit(300));
+    FAIL();
+  } catch (const NvmlError& e) {
+    EXPECT_NE(std::string(e.what()).find("no value to restore; nothing changed"), std::string::npos)
+        << e.what();
+  }
+  EXPECT_EQ(fake_.calls("nvmlDeviceSetPowerManagementLimit"), 0U);
+  EXPECT_TRUE(kinds().empty());
+}
+
+TEST_F(SafeApply, TemporaryChangesRestoreTheLimitTheyReplaced) {
+  apply_setting(*control_, *store_, limit(350));  // the operator's cap, before the agent starts
+  SettingChange c = limit(300);
+  c.temporary = true;
+  apply_setting(*control_, *store_, c);
+  c.value = 250;
+  const ChangeResult r = apply_setting(*control_, *store_, c);
+  EXPECT_NE(r.message.find("restored to 350 W when this process stops"), std::string::npos) << r.message;
+  ASSERT_EQ(recover_pending(*control_, *store_).size(), 1U);
+  EXPECT_EQ(enforced_w(), 350);
+}
+
+TEST_F(SafeApply, AClockLockClearedOutsideGpuoptIsLockedAgain) {
+  SettingChange c;
+  c.kind = SettingChange::Kind::sm_clock;
+  c.value = 1200;
+  apply_setting(*control_, *store_, c);
+  fake_.configure(R"({"devices": [{}]})");  // a driver reload or `nvidia-smi -rgc` cleared the lock
+  ASSERT_EQ(sm_clock_mhz(), 1410U);
+  const ChangeResult r = apply_setting(*control_, *store_, c);
+  EXPECT_NE(r.message.find("locked it again"), std::string::npos) << r.message;
+  EXPECT_EQ(sm_clock_mhz(), 1200U);
+  EXPECT_EQ(kinds().size(), 2U) << "the recorded state is unchanged";
+}
+
+TEST_F(SafeApply, AChangeThatCannotBeRecordedSaysTheGpuWasChanged) {
+  store_->set_busy_timeout(std::chrono::milliseconds(50));
+  LockingControl control(*control_, (dir_ / "store.db").string());
+  try {
+    apply_setting(control, *store_, limit(250));
+    FAIL();
+  } catch (const StoreError& e) {
+    const std::string what = e.what();
+    EXPECT_EQ(what.rfind("GPU 0 was changed to 250 W but the change could not be recorded: ", 0), 0U) << what;
+    EXPECT_NE(what.find("; the next `gpuopt power apply` or `gpuopt serve` start restores it to 400 W"),
+              std::string::npos)
+        << what;
+  }
+  EXPECT_EQ(enforced_w(), 250);
+  control.unlock_store();
   ASSERT_EQ(recover_pending(*control_, *store_).size(), 1U);
   EXPECT_EQ(enforced_w(), 400);
 }

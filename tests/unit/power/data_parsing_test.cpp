@@ -90,12 +90,23 @@ TEST_F(DataFiles, NonPositiveAndMissingValuesAreRefused) {
   EXPECT_EQ(parse_error(negative), negative + ":2: field 'power_limit': -5 is not positive");
   const auto short_row = write("summary_power_b.csv", std::string(kHeader) + "squad,bert,8,adamw,100\n");
   EXPECT_NE(parse_error(short_row).find(":2: row has 5 fields, expected 7"), std::string::npos);
-  const auto long_row = write("summary_power_c.csv", std::string(kHeader) + "squad,bert,8,adamw,100,10,120,x\n");
+  const auto long_row =
+      write("summary_power_c.csv", std::string(kHeader) + "squad,bert,8,adamw,100,10,120,x\n");
   EXPECT_NE(parse_error(long_row).find(":2: row has 8 fields, expected 7"), std::string::npos);
   // A value in another unit (mW under W) would stretch the optimizers' setting grids without bound.
-  const auto milliwatts = write("summary_power_d.csv", std::string(kHeader) + "squad,bert,8,adamw,250000,10,120\n");
-  EXPECT_EQ(parse_error(milliwatts), milliwatts + ":2: field 'power_limit': 250000 W is implausible for a GPU run "
-                                                  "(must be in (0, 10000] W; wrong unit?)");
+  const auto milliwatts =
+      write("summary_power_d.csv", std::string(kHeader) + "squad,bert,8,adamw,250000,10,120\n");
+  EXPECT_EQ(parse_error(milliwatts), milliwatts +
+                                         ":2: field 'power_limit': 250000 W is implausible for a GPU run "
+                                         "(must be in (0, 10000] W; wrong unit?)");
+}
+
+TEST_F(DataFiles, AnAbsurdBatchSizeIsRefusedNotWrapped) {
+  const auto path =
+      write("summary_power_v100.csv", std::string(kHeader) + "squad,bert,1e10,adamw,250,10,120\n");
+  EXPECT_EQ(parse_error(path), path +
+                                   ":2: field 'batch_size': 1e+10 is implausible for a batch size "
+                                   "(must be at most 1000000)");
 }
 
 TEST_F(DataFiles, MissingColumnAndUnknownDataset) {
@@ -127,8 +138,9 @@ TEST_F(DataFiles, OtherFormatsAreRecognised) {
 }
 
 TEST_F(DataFiles, ANearMissHeaderNamesTheMissingColumnsAndAByteOrderMarkIsRead) {
-  const auto renamed = write("sweep.csv", "dataset,network,batch_size,optimizer,powr_limit,time_per_epoch,"
-                                          "average_power\nsquad,bert,8,adamw,100,10,120\n");
+  const auto renamed = write("sweep.csv",
+                             "dataset,network,batch_size,optimizer,powr_limit,time_per_epoch,"
+                             "average_power\nsquad,bert,8,adamw,100,10,120\n");
   try {
     load_power_file("v100=" + renamed);
     FAIL() << "expected an error";
@@ -137,7 +149,8 @@ TEST_F(DataFiles, ANearMissHeaderNamesTheMissingColumnsAndAByteOrderMarkIsRead) 
               std::string::npos)
         << e.what();
   }
-  const auto bom = write("bom.csv", "\xEF\xBB\xBF" + std::string(kHeader) + "squad,bert,8,adamw,100,10,120\n");
+  const auto bom =
+      write("bom.csv", "\xEF\xBB\xBF" + std::string(kHeader) + "squad,bert,8,adamw,100,10,120\n");
   EXPECT_EQ(load_power_file("v100=" + bom).size(), 1u);
 }
 
