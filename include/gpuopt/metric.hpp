@@ -49,8 +49,12 @@ const MetricInfo& metric_info(Metric m);
 
 // Whether a GPU can read `value` for `m` (in the metric's unit): finite and within generous
 // bounds that still catch a wrong unit, garbage or a "not available" sentinel such as 2^32 - 1
-// (percentages 0-100, temperature -60-200 C, power 0-10 kW, clocks 0-20 GHz, memory 0-64 TiB,
-// P-state 0-15, energy and throttle bitmask >= 0).
+// (utilization 0-100 %, fan 0-200 % (NVML's may exceed 100 %), temperature -60-200 C, power
+// 0-10 kW, clocks 0-20 GHz, memory 0-64 TiB, P-state 0-15, energy and throttle bitmask >= 0).
+struct PlausibleRange {
+  double low, high;  // inclusive, in the metric's unit
+};
+PlausibleRange plausible_range(Metric m);
 bool plausible_value(Metric m, double value);
 
 // Accepts the short name, the column name or the nvidia-smi field ("power", "power_w",

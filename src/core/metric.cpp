@@ -2,6 +2,7 @@
 
 #include <array>
 #include <cmath>
+#include <limits>
 #include <string>
 
 #include "gpuopt/units.hpp"
@@ -65,34 +66,39 @@ std::span<const MetricInfo> all_metrics() { return kMetrics; }
 
 const MetricInfo& metric_info(Metric m) { return kMetrics[static_cast<std::size_t>(m)]; }
 
-bool plausible_value(Metric m, double value) {
-  const auto within = [value](double low, double high) { return value >= low && value <= high; };
-  if (!std::isfinite(value)) return false;
+PlausibleRange plausible_range(Metric m) {
+  constexpr double kUnbounded = std::numeric_limits<double>::max();
   switch (m) {
     case gpu_util_pct:
     case mem_util_pct:
+      return {0, 100};
     case fan_speed_pct:
-      return within(0, 100);
+      return {0, 200};  // NVML: "may exceed 100 % in certain cases"
     case mem_used_mib:
     case mem_free_mib:
     case mem_total_mib:
-      return within(0, 64.0 * 1024 * 1024);
+      return {0, 64.0 * 1024 * 1024};
     case temperature_c:
-      return within(-60, 200);
+      return {-60, 200};
     case power_w:
     case power_limit_w:
-      return within(0, kMaxGpuPowerW);
+      return {0, kMaxGpuPowerW};
     case sm_clock_mhz:
     case mem_clock_mhz:
     case graphics_clock_mhz:
-      return within(0, kMaxGpuClockMhz);
+      return {0, kMaxGpuClockMhz};
     case pstate:
-      return within(0, 15);
+      return {0, 15};
     case energy_mj:
     case throttle_reasons:
-      return value >= 0;
+      return {0, kUnbounded};
   }
-  return false;
+  return {0, kUnbounded};
+}
+
+bool plausible_value(Metric m, double value) {
+  const PlausibleRange r = plausible_range(m);
+  return std::isfinite(value) && value >= r.low && value <= r.high;
 }
 
 std::optional<Metric> metric_from_name(std::string_view name) {

@@ -37,24 +37,22 @@ constexpr std::array<const char*, 12> kQueryCalls = {
     "nvmlDeviceGetFanSpeed",
 };
 
-// The most a GPU can report per metric, with the call that reads it. Above it a reading is a
-// driver sentinel (0xFFFFFFFF) or garbage, as the power data readers judge files (10 kW, 20 GHz);
-// NVML's fan speed may exceed 100 %.
-struct Bound {
+// The call that reads each metric checked against plausible_value (metric.hpp): above its bounds
+// a reading is a driver sentinel (0xFFFFFFFF) or garbage.
+struct CheckedCall {
   Metric metric;
-  double max;
   const char* call;
 };
-constexpr std::array<Bound, 9> kBounds = {{
-    {Metric::gpu_util_pct, 100, "nvmlDeviceGetUtilizationRates"},
-    {Metric::mem_util_pct, 100, "nvmlDeviceGetUtilizationRates"},
-    {Metric::temperature_c, 200, "nvmlDeviceGetTemperature"},
-    {Metric::power_w, 10000, "nvmlDeviceGetPowerUsage"},
-    {Metric::power_limit_w, 10000, "nvmlDeviceGetEnforcedPowerLimit"},
-    {Metric::sm_clock_mhz, 20000, "nvmlDeviceGetClockInfo(SM)"},
-    {Metric::mem_clock_mhz, 20000, "nvmlDeviceGetClockInfo(MEM)"},
-    {Metric::graphics_clock_mhz, 20000, "nvmlDeviceGetClockInfo(GRAPHICS)"},
-    {Metric::fan_speed_pct, 200, "nvmlDeviceGetFanSpeed"},
+constexpr std::array<CheckedCall, 9> kCheckedCalls = {{
+    {Metric::gpu_util_pct, "nvmlDeviceGetUtilizationRates"},
+    {Metric::mem_util_pct, "nvmlDeviceGetUtilizationRates"},
+    {Metric::temperature_c, "nvmlDeviceGetTemperature"},
+    {Metric::power_w, "nvmlDeviceGetPowerUsage"},
+    {Metric::power_limit_w, "nvmlDeviceGetEnforcedPowerLimit"},
+    {Metric::sm_clock_mhz, "nvmlDeviceGetClockInfo(SM)"},
+    {Metric::mem_clock_mhz, "nvmlDeviceGetClockInfo(MEM)"},
+    {Metric::graphics_clock_mhz, "nvmlDeviceGetClockInfo(GRAPHICS)"},
+    {Metric::fan_speed_pct, "nvmlDeviceGetFanSpeed"},
 }};
 
 // A GPU that cannot be used now; what() is its complete error line.
@@ -282,13 +280,14 @@ MetricValues NvmlSource::read_gpu(Gpu& gpu) {
 }
 
 void NvmlSource::drop_impossible(const Gpu& gpu, MetricValues& values) {
-  for (const Bound& b : kBounds) {
-    const std::optional<double> v = values.get(b.metric);
-    if (!v || *v <= b.max) continue;
-    const MetricInfo& info = metric_info(b.metric);
+  for (const CheckedCall& c : kCheckedCalls) {
+    const std::optional<double> v = values.get(c.metric);
+    if (!v || plausible_value(c.metric, *v)) continue;
+    const MetricInfo& info = metric_info(c.metric);
     errors_.push_back(fmt::format("{}: {}: {} {} {} is impossible (at most {} {}); ignored", gpu.label,
-                                  b.call, info.column, *v, info.unit, b.max, info.unit));
-    values.clear(b.metric);
+                                  c.call, info.column, *v, info.unit, plausible_range(c.metric).high,
+                                  info.unit));
+    values.clear(c.metric);
   }
 }
 
