@@ -88,14 +88,16 @@ HttpGetResult http_get(const HttpUrl& base, const std::string& path,
   const httplib::Params query(params.begin(), params.end());
   // The socket timeouts bound each read; a server trickling its body would pass them all. The
   // progress callback (called as the body arrives) ends the request at the overall deadline.
-  // (cpp-httplib 0.11 drops the callback when `params` is empty: every caller passes a query.)
+  // (cpp-httplib 0.11's Get with Params drops the callback when they are empty.)
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   bool late = false;
-  const httplib::Result result =
-      client.Get(base.base_path + path, query, httplib::Headers{}, [&](std::uint64_t, std::uint64_t) {
-        late = std::chrono::steady_clock::now() > deadline;
-        return !late;
-      });
+  const httplib::Progress on_progress = [&](std::uint64_t, std::uint64_t) {
+    late = std::chrono::steady_clock::now() > deadline;
+    return !late;
+  };
+  const std::string target = base.base_path + path;
+  const httplib::Result result = query.empty() ? client.Get(target, httplib::Headers{}, on_progress)
+                                               : client.Get(target, query, httplib::Headers{}, on_progress);
   if (!result && late) {
     throw RemoteError(fmt::format("{}{}: the answer took longer than the timeout ({} ms)", base.text, path,
                                   timeout.count()));
