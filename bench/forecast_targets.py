@@ -3,7 +3,7 @@ import json
 import sys
 
 HYBRID = "seq:bigru-transformer"
-OTHERS = ["persistence", "moving-average", "tree:xgboost", "seq:gru", "seq:transformer"]
+OTHERS = ["persistence", "moving-average", "phase", "tree:xgboost", "seq:gru", "seq:transformer"]
 
 
 def main(path):

@@ -1,7 +1,8 @@
-// The reference forecasters: persistence and moving average (nothing to learn).
+// The reference forecasters: persistence, moving average and phases (nothing to learn).
 #include <algorithm>
 
 #include "models.hpp"
+#include "phases.hpp"
 
 namespace gpuopt::forecast {
 namespace {
@@ -41,7 +42,33 @@ class MovingAverage final : public Forecaster {
   }
 };
 
+// The phase forecast alone (phases.hpp): the last value until the current level phase is due to
+// end, then the other phase's level. The sequence models get the same forecast as an input.
+class PhaseRule final : public Forecaster {
+ public:
+  using Forecaster::Forecaster;
+  std::string name() const override { return "phase"; }
+  void fit(std::span<const WindowRef>, const TrainOptions&) override {}
+  void predict(std::span<const WindowRef> windows, std::span<float> out) const override {
+    for (std::size_t w = 0; w < windows.size(); ++w) {
+      const ChannelValues last = last_values(windows[w], spec().window);
+      const ChannelValues scales = window_scales(windows[w], spec().window);
+      for (std::size_t c = 0; c < kChannelCount; ++c) {
+        const PhaseState s = find_phases(windows[w], static_cast<Channel>(c), scales[c], spec().step);
+        for (std::size_t h = 0; h < spec().horizons.size(); ++h) {
+          const double horizon_s = std::chrono::duration<double>(spec().horizons[h]).count();
+          out[output_index(spec(), w, c, h)] = phase_forecast(s, last[c], horizon_s);
+        }
+      }
+    }
+  }
+};
+
 }  // namespace
+
+std::unique_ptr<Forecaster> make_phase_rule(const ForecastSpec& spec) {
+  return std::make_unique<PhaseRule>(spec);
+}
 
 std::unique_ptr<Forecaster> make_persistence(const ForecastSpec& spec) {
   return std::make_unique<Persistence>(spec);

@@ -137,6 +137,7 @@ void Forecaster::load(const ml::ModelFile& file, const std::string& name) {
 std::unique_ptr<Forecaster> make_forecaster(std::string_view name, const ForecastSpec& spec) {
   if (name == "persistence") return make_persistence(spec);
   if (name == "moving-average") return make_moving_average(spec);
+  if (name == "phase") return make_phase_rule(spec);
   if (name == "tree:xgboost") return make_tree_forecaster(spec);
   if (name == "seq:gru" || name == "seq:transformer" || name == "seq:bigru-transformer") {
     return make_seq_forecaster(name.substr(4), spec);
@@ -146,8 +147,8 @@ std::unique_ptr<Forecaster> make_forecaster(std::string_view name, const Forecas
 }
 
 std::vector<std::string> forecaster_names() {
-  return {"persistence", "moving-average",  "tree:xgboost",
-          "seq:gru",     "seq:transformer", "seq:bigru-transformer"};
+  return {"persistence",     "moving-average",       "phase", "tree:xgboost", "seq:gru",
+          "seq:transformer", "seq:bigru-transformer"};
 }
 
 std::unique_ptr<Forecaster> load_forecaster(const ml::ModelFile& file, const std::string& name) {

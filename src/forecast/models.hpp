@@ -14,6 +14,7 @@ namespace gpuopt::forecast {
 
 std::unique_ptr<Forecaster> make_persistence(const ForecastSpec& spec);
 std::unique_ptr<Forecaster> make_moving_average(const ForecastSpec& spec);
+std::unique_ptr<Forecaster> make_phase_rule(const ForecastSpec& spec);  // baselines.cpp
 std::unique_ptr<Forecaster> make_tree_forecaster(const ForecastSpec& spec);  // tree_forecaster.cpp
 std::unique_ptr<Forecaster> make_seq_forecaster(std::string_view arch,
                                                 const ForecastSpec& spec);  // seq_forecaster.cpp

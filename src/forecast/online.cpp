@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "phases.hpp"
+
 namespace gpuopt::forecast {
 namespace {
 
@@ -16,7 +18,8 @@ History history_of(const ChannelSeries& buffer) {
 OnlineForecaster::OnlineForecaster(const Forecaster& model, const std::vector<DeviceInfo>& devices,
                                    std::chrono::milliseconds max_gap)
     : model_(&model),
-      keep_steps_(std::max(model.spec().window.history_steps(), anomaly_history_steps(model.spec().step))) {
+      keep_steps_(std::max({model.spec().window.history_steps(), anomaly_history_steps(model.spec().step),
+                            phase_history_steps(model.spec().step)})) {
   const ResampleOptions grid{model.spec().step, std::max(max_gap, model.spec().step)};
   for (const DeviceInfo& d : devices) {
     gpus_.emplace(d.index, Gpu{GridBuilder(grid, "live:gpu" + std::to_string(d.index)),

@@ -1,7 +1,7 @@
 // seq:gru, seq:transformer, seq:bigru-transformer -- a shared sequence encoder (src/ml) over the
-// multi-resolution window, pooled (last token + mean) into a head with one output per
-// channel x horizon: the change from the last value in window-scale units. The only forecast
-// file that uses libtorch.
+// multi-resolution window, pooled (last token + mean) and joined with the phase inputs
+// (phases.hpp) into a head with one output per channel x horizon: the change from the last value
+// in window-scale units. The only forecast file that uses libtorch.
 #include <chrono>
 #include <cmath>
 #include <numbers>
@@ -10,6 +10,7 @@
 #include "gpuopt/error.hpp"
 #include "ml/seq_encoder.hpp"
 #include "models.hpp"
+#include "phases.hpp"
 #include "seq_tokens.hpp"
 
 namespace gpuopt::forecast {
@@ -34,19 +35,25 @@ ml::SeqEncoderOptions encoder_options(std::string_view arch) {
 
 class SeqNetImpl : public torch::nn::Module {
  public:
-  SeqNetImpl(const ml::SeqEncoderOptions& options, std::int64_t outputs)
-      : encoder_(register_module("encoder", ml::SeqEncoder(options))),
-        hidden_(register_module("hidden", torch::nn::Linear(2 * options.d_model, kHeadWidth))),
+  // phase_inputs: 0 for model files from before the phase inputs.
+  SeqNetImpl(const ml::SeqEncoderOptions& options, std::int64_t phase_inputs, std::int64_t outputs)
+      : phase_inputs_(phase_inputs),
+        encoder_(register_module("encoder", ml::SeqEncoder(options))),
+        hidden_(register_module("hidden", torch::nn::Linear(2 * options.d_model + phase_inputs, kHeadWidth))),
         out_(register_module("out", torch::nn::Linear(kHeadWidth, outputs))) {}
 
-  // x: [tokens, batch, features] -> [batch, outputs]
-  torch::Tensor forward(const torch::Tensor& x) {
+  // x: [tokens, batch, features], phase: [batch, phase_inputs] -> [batch, outputs]
+  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& phase) {
     const torch::Tensor h = encoder_->forward(x);
-    const torch::Tensor pooled = torch::cat({h[-1], h.mean(0)}, 1);
+    torch::Tensor pooled = torch::cat({h[-1], h.mean(0)}, 1);
+    if (phase_inputs_ > 0) pooled = torch::cat({pooled, phase}, 1);
     return out_(torch::gelu(hidden_(pooled)));
   }
 
+  std::int64_t phase_inputs() const { return phase_inputs_; }
+
  private:
+  std::int64_t phase_inputs_;
   ml::SeqEncoder encoder_;
   torch::nn::Linear hidden_;
   torch::nn::Linear out_;
@@ -55,23 +62,31 @@ TORCH_MODULE(SeqNet);
 
 // Inputs of a batch of windows, with the last values and scales to turn outputs back into units.
 struct Batch {
-  torch::Tensor x;  // [tokens, batch, features]
+  torch::Tensor x;      // [tokens, batch, features]
+  torch::Tensor phase;  // [batch, phase_feature_count] (empty without phase inputs)
   std::vector<ChannelValues> last;
   std::vector<ChannelValues> scales;
 };
 
-Batch encode(std::span<const WindowRef> windows, const ForecastSpec& spec) {
+Batch encode(std::span<const WindowRef> windows, const ForecastSpec& spec, bool with_phases) {
   const std::size_t tokens = token_count(spec.window);
+  const std::size_t phase_count = with_phases ? phase_feature_count(spec) : 0;
   const auto n = static_cast<std::int64_t>(windows.size());
   Batch b;
   torch::Tensor flat =
       torch::empty({n, static_cast<std::int64_t>(tokens), static_cast<std::int64_t>(kTokenFeatures)});
+  b.phase = torch::zeros({n, static_cast<std::int64_t>(phase_count)});
   float* data = flat.data_ptr<float>();
+  float* phase = b.phase.data_ptr<float>();
   for (std::size_t w = 0; w < windows.size(); ++w) {
     b.last.push_back(last_values(windows[w], spec.window));
     b.scales.push_back(window_scales(windows[w], spec.window));
     encode_tokens(windows[w], spec.window, b.last.back(), b.scales.back(),
                   std::span<float>(data + w * tokens * kTokenFeatures, tokens * kTokenFeatures));
+    if (with_phases) {
+      phase_features(windows[w], spec, b.last.back(), b.scales.back(),
+                     std::span<float>(phase + w * phase_count, phase_count));
+    }
   }
   b.x = flat.transpose(0, 1).contiguous();
   return b;
@@ -80,9 +95,7 @@ Batch encode(std::span<const WindowRef> windows, const ForecastSpec& spec) {
 class SeqForecaster final : public Forecaster {
  public:
   SeqForecaster(std::string_view arch, const ForecastSpec& spec)
-      : Forecaster(spec),
-        arch_(arch),
-        net_(encoder_options(arch), static_cast<std::int64_t>(spec.outputs())) {
+      : Forecaster(spec), arch_(arch), net_(make_net(true)) {
     net_->eval();  // inference mode until fit(): no dropout
   }
 
@@ -90,7 +103,7 @@ class SeqForecaster final : public Forecaster {
 
   void fit(std::span<const WindowRef> windows, const TrainOptions& options) override {
     ml::configure_torch(options.threads, options.seed);
-    net_ = SeqNet(encoder_options(arch_), static_cast<std::int64_t>(spec().outputs()));
+    net_ = make_net(true);
     net_->train();
     torch::optim::Adam optimizer(net_->parameters(), torch::optim::AdamOptions(kLearningRate));
     std::mt19937_64 rng(options.seed);
@@ -107,9 +120,9 @@ class SeqForecaster final : public Forecaster {
       for (auto& group : optimizer.param_groups())
         static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr);
       for (auto& w : batch) w = windows[pick(rng)];
-      const Batch b = encode(batch, spec());
+      const Batch b = encode(batch, spec(), with_phases());
       const auto [target, mask] = targets(batch, b);
-      const torch::Tensor pred = net_->forward(b.x);
+      const torch::Tensor pred = net_->forward(b.x, b.phase);
       const torch::Tensor loss = torch::smooth_l1_loss(pred * mask, target, at::Reduction::Sum, kHuberBeta) /
                                  mask.sum().clamp_min(1);
       optimizer.zero_grad();
@@ -125,11 +138,11 @@ class SeqForecaster final : public Forecaster {
 
   void predict(std::span<const WindowRef> windows, std::span<float> out) const override {
     if (windows.empty()) return;
-    const Batch b = encode(windows, spec());
+    const Batch b = encode(windows, spec(), with_phases());
     torch::Tensor pred;
     {
       c10::InferenceMode guard;
-      pred = net_->forward(b.x).contiguous();
+      pred = net_->forward(b.x, b.phase).contiguous();
     }
     const float* p = pred.data_ptr<float>();
     const std::size_t horizons = spec().horizons.size();
@@ -144,16 +157,31 @@ class SeqForecaster final : public Forecaster {
   }
 
  protected:
-  void save_state(ml::ModelFile& file) const override { file.sections["torch"] = ml::module_to_bytes(*net_); }
+  void save_state(ml::ModelFile& file) const override {
+    file.meta["phase_inputs"] = with_phases();
+    file.sections["torch"] = ml::module_to_bytes(*net_);
+  }
 
   void load_state(const ml::ModelFile& file, const std::string& name) override {
     const auto it = file.sections.find("torch");
     if (it == file.sections.end()) throw ParseError(name, 0, "torch", "section missing");
+    // Files written before the phase inputs lack the key: their head reads the pooled encoder only.
+    const auto phases = file.meta.find("phase_inputs");
+    if (phases != file.meta.end() && !phases->is_boolean())
+      throw ParseError(name, 0, "phase_inputs", "must be true or false");
+    net_ = make_net(phases != file.meta.end() && phases->get<bool>());
     ml::module_from_bytes(*net_, it->second, name);
     net_->eval();
   }
 
  private:
+  SeqNet make_net(bool with_phases) const {
+    return SeqNet(encoder_options(arch_),
+                  with_phases ? static_cast<std::int64_t>(phase_feature_count(spec())) : 0,
+                  static_cast<std::int64_t>(spec().outputs()));
+  }
+  bool with_phases() const { return net_->phase_inputs() > 0; }
+
   // Normalized change per channel x horizon, and a mask of the targets that exist.
   std::pair<torch::Tensor, torch::Tensor> targets(std::span<const WindowRef> batch, const Batch& b) const {
     const auto outputs = static_cast<std::int64_t>(spec().outputs());

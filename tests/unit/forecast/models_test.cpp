@@ -76,7 +76,7 @@ TEST(Registry, UnknownNameListsTheValidOnes) {
   } catch (const UsageError& e) {
     EXPECT_NE(std::string(e.what()).find("seq:bigru-transformer"), std::string::npos) << e.what();
   }
-  EXPECT_EQ(forecaster_names().size(), 6U);
+  EXPECT_EQ(forecaster_names().size(), 7U);
   for (const auto& name : forecaster_names()) EXPECT_EQ(make_forecaster(name, small_spec())->name(), name);
 }
 

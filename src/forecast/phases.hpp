@@ -1,0 +1,58 @@
+// Internal: the level phases of one channel, the long memory of the forecasters.
+//
+// Training jobs alternate between a few levels -- compute and checkpoint, bursts and idle -- for
+// durations that repeat, often over periods longer than the 2-minute window. Over the last
+// kPhaseLookback of the history, at 1 s resolution (bucket means), each second is "high" or "low"
+// against the midpoint of the channel's 10th and 90th percentiles over the last 2 minutes; runs
+// of equal seconds are phases. Phases are found only when that spread is at least a fifth of the
+// channel's window scale, and used only when the current phase's kind has completed at least
+// twice before (runs of at least 3 s count; shorter ones only split phases).
+//
+// The phase forecast assumes the phases keep their last durations: the value `h` ahead is the last
+// value while the current phase lasts, then the last other phase's median level, alternating. A
+// phase that has outlasted its expected duration by more than 2 s has broken the pattern: the
+// forecast is then the last value.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <span>
+
+#include "gpuopt/forecast/forecaster.hpp"
+
+namespace gpuopt::forecast {
+
+inline constexpr std::chrono::minutes kPhaseLookback{15};
+
+struct PhaseState {
+  bool found = false;
+  float other_level = 0;  // median of the last complete phase of the other kind, in the channel's unit
+  double elapsed_s = 0;   // of the current phase so far
+  double same_s = 0;      // the last complete phase of the current kind
+  double other_s = 0;     // the last complete phase of the other kind
+};
+
+// Steps of history the phases read (kPhaseLookback on a grid of `step`).
+std::size_t phase_history_steps(std::chrono::milliseconds step);
+
+// The phases of channel `c` up to w.end (reads only steps <= end). `scale` is the channel's window
+// scale (window_scales); a NaN scale (channel absent) finds nothing.
+PhaseState find_phases(const WindowRef& w, Channel c, float scale, std::chrono::milliseconds step);
+
+// True when the phases put the value `horizon_s` ahead in the other kind of phase.
+bool phase_switched(const PhaseState& s, double horizon_s);
+
+// The phase forecast of a channel whose last value is `last`.
+float phase_forecast(const PhaseState& s, float last, double horizon_s);
+
+// Inputs the sequence models' head gets from the phases, per channel: found, (other level - last) /
+// scale, time to the expected end of the phase (minutes, clipped to [-2, 2]), the other phase's
+// duration (minutes, clipped to [0, 5]), then per horizon (phase forecast - last) / scale. Zeros
+// for a channel without phases.
+inline std::size_t phase_feature_count(const ForecastSpec& spec) {
+  return kChannelCount * (4 + spec.horizons.size());
+}
+void phase_features(const WindowRef& w, const ForecastSpec& spec, const ChannelValues& last,
+                    const ChannelValues& scales, std::span<float> out);
+
+}  // namespace gpuopt::forecast

@@ -1,0 +1,105 @@
+// The level phases (src/forecast/phases.hpp) and the `phase` forecaster built on them.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "forecast_test_util.hpp"
+#include "gpuopt/forecast/forecaster.hpp"
+#include "phases.hpp"
+
+namespace gpuopt::forecast {
+namespace {
+
+using namespace std::chrono_literals;
+using test::kNaN;
+
+// Power at 100 ms steps: 20 s at 500 W, then 10 s at 150 W, repeated; utilization 90 / 10 %.
+Segment compute_and_checkpoint(std::size_t steps) {
+  return test::make_segment(steps, [](Channel c, std::size_t k) {
+    const bool high = k % 300 < 200;
+    if (c == Channel::power) return high ? 500.0F : 150.0F;
+    if (c == Channel::gpu_util) return high ? 90.0F : 10.0F;
+    return kNaN;
+  });
+}
+
+WindowRef at(const Segment& s, std::size_t end) { return {test::history(s), end}; }
+
+TEST(Phases, FindsTheCurrentPhaseAndTheDurationsOfTheLastOnes) {
+  const Segment s = compute_and_checkpoint(1200);
+  // 15 s into the fourth compute phase (steps 900..1099).
+  const PhaseState p = find_phases(at(s, 1049), Channel::power, 500, 100ms);
+  ASSERT_TRUE(p.found);
+  EXPECT_DOUBLE_EQ(p.elapsed_s, 15);
+  EXPECT_DOUBLE_EQ(p.same_s, 20);
+  EXPECT_DOUBLE_EQ(p.other_s, 10);
+  EXPECT_FLOAT_EQ(p.other_level, 150);
+}
+
+TEST(Phases, TheForecastSwitchesWhenThePhaseIsDueToEndAndSwitchesBack) {
+  const Segment s = compute_and_checkpoint(1200);
+  const PhaseState p = find_phases(at(s, 1049), Channel::power, 500, 100ms);
+  EXPECT_FLOAT_EQ(phase_forecast(p, 500, 5), 500);   // the compute phase has 5 s left
+  EXPECT_FLOAT_EQ(phase_forecast(p, 500, 6), 150);   // checkpoint
+  EXPECT_FLOAT_EQ(phase_forecast(p, 500, 15), 150);  // its last second
+  EXPECT_FLOAT_EQ(phase_forecast(p, 500, 16), 500);  // compute again
+  EXPECT_FLOAT_EQ(phase_forecast(p, 500, 36), 150);  // and the next checkpoint
+  EXPECT_FLOAT_EQ(phase_forecast(p, 500, 3600 * 24.0 + 6), phase_forecast(p, 500, 6));  // 2880 whole cycles
+}
+
+TEST(Phases, NothingIsFoundWithoutRepeatedPhases) {
+  const Segment flat =
+      test::make_segment(1200, [](Channel c, std::size_t) { return c == Channel::power ? 300.0F : kNaN; });
+  EXPECT_FALSE(find_phases(at(flat, 1199), Channel::power, 300, 100ms).found);
+  // An absent channel (NaN scale).
+  EXPECT_FALSE(find_phases(at(flat, 1199), Channel::gpu_util, kNaN, 100ms).found);
+  // Only one compute phase completed before the current one.
+  const Segment s = compute_and_checkpoint(1200);
+  EXPECT_FALSE(find_phases(at(s, 349), Channel::power, 500, 100ms).found);
+  // A spread under a fifth of the scale is ripple, not phases.
+  EXPECT_FALSE(find_phases(at(s, 1049), Channel::power, 2000, 100ms).found);
+}
+
+TEST(Phases, APhaseOutlastingItsPatternIsNotForecast) {
+  // The fourth compute phase never ends.
+  const Segment s = test::make_segment(1600, [](Channel c, std::size_t k) {
+    const bool high = k >= 900 || k % 300 < 200;
+    return c == Channel::power ? (high ? 500.0F : 150.0F) : kNaN;
+  });
+  EXPECT_TRUE(find_phases(at(s, 900 + 219), Channel::power, 500, 100ms).found);  // 22 s: within the 2 s slack
+  EXPECT_FALSE(find_phases(at(s, 900 + 249), Channel::power, 500, 100ms).found);  // 25 s
+}
+
+TEST(Phases, TheLookbackIsBounded) {
+  EXPECT_EQ(phase_history_steps(100ms), 9000U);
+  EXPECT_EQ(phase_history_steps(1s), 900U);
+  EXPECT_EQ(phase_history_steps(2h), 1U);
+  // A coarse grid (one step per 5 s) still finds the phases.
+  const Segment s = test::make_segment(60, [](Channel c, std::size_t k) {
+    return c == Channel::power ? (k % 6 < 4 ? 500.0F : 150.0F) : kNaN;
+  });
+  const PhaseState p = find_phases(at(s, 49), Channel::power, 500, 5s);
+  ASSERT_TRUE(p.found);
+  EXPECT_DOUBLE_EQ(p.same_s, 20);
+  EXPECT_DOUBLE_EQ(p.other_s, 10);
+}
+
+TEST(Phases, ThePhaseForecasterPredictsTheSwitchAndPersistenceDoesNot) {
+  ForecastSpec spec;
+  spec.horizons = {1s, 5s, 20s};
+  const auto model = make_forecaster("phase", spec);
+  const Segment s = compute_and_checkpoint(1200);
+  const WindowRef w = at(s, 1109);  // 1 s into the checkpoint of steps 1100..1199
+  std::vector<float> out(spec.outputs());
+  model->predict(std::span<const WindowRef>(&w, 1), out);
+  // 9 s of checkpoint left: 1 s and 5 s ahead still 150 W, 20 s ahead compute.
+  const std::size_t power = index_of(Channel::power) * 3;
+  EXPECT_FLOAT_EQ(out[power + 0], 150);
+  EXPECT_FLOAT_EQ(out[power + 1], 150);
+  EXPECT_FLOAT_EQ(out[power + 2], 500);
+  // A channel the trace lacks stays absent.
+  EXPECT_TRUE(std::isnan(out[index_of(Channel::mem_used) * 3]));
+}
+
+}  // namespace
+}  // namespace gpuopt::forecast
