@@ -21,7 +21,20 @@ struct ApplyArgs {
   std::string sm_clock;
   bool reset = false;
   bool dry_run = false;
+  // Given at all (an empty `--limit ""` is given, and refused, not taken as absent).
+  const CLI::Option* limit_option = nullptr;
+  const CLI::Option* sm_clock_option = nullptr;
 };
+
+// Parses an option's value, naming the option in the error.
+template <typename Parse>
+double option_value(const char* option, const std::string& text, Parse parse) {
+  try {
+    return parse(text);
+  } catch (const UsageError& e) {
+    throw UsageError(fmt::format("{}: {}", option, e.what()));
+  }
+}
 
 // --gpu: only an NVML index reaches a GPU's setters (not a UUID or a store #id).
 std::string check_nvml_index(const std::string& text) {
@@ -33,17 +46,19 @@ std::string check_nvml_index(const std::string& text) {
 }
 
 power::SettingChange change_of(const ApplyArgs& args) {
-  const int chosen = (args.limit.empty() ? 0 : 1) + (args.sm_clock.empty() ? 0 : 1) + (args.reset ? 1 : 0);
+  const bool limit = args.limit_option->count() > 0;
+  const bool sm_clock = args.sm_clock_option->count() > 0;
+  const int chosen = (limit ? 1 : 0) + (sm_clock ? 1 : 0) + (args.reset ? 1 : 0);
   if (chosen != 1) throw UsageError("give exactly one of --limit, --sm-clock and --reset");
   power::SettingChange c;
   c.gpu = args.gpu;
   c.dry_run = args.dry_run;
-  if (!args.limit.empty()) {
+  if (limit) {
     c.kind = power::SettingChange::Kind::power_limit;
-    c.value = parse_power_w(args.limit);
-  } else if (!args.sm_clock.empty()) {
+    c.value = option_value("--limit", args.limit, parse_power_w);
+  } else if (sm_clock) {
     c.kind = power::SettingChange::Kind::sm_clock;
-    c.value = parse_clock_mhz(args.sm_clock);
+    c.value = option_value("--sm-clock", args.sm_clock, parse_clock_mhz);
   } else {
     c.kind = power::SettingChange::Kind::reset;
   }
@@ -82,8 +97,9 @@ void register_power_apply(CLI::App& power, const GlobalOptions& global) {
   cmd->add_option("--gpu", args->gpu, "NVML index of the GPU")
       ->required()
       ->check(CLI::Validator(check_nvml_index, "INDEX"));
-  cmd->add_option("--limit", args->limit, "New power limit, e.g. 250W");
-  cmd->add_option("--sm-clock", args->sm_clock, "Lock the SM clock at this supported clock, e.g. 1400MHz");
+  args->limit_option = cmd->add_option("--limit", args->limit, "New power limit, e.g. 250W");
+  args->sm_clock_option =
+      cmd->add_option("--sm-clock", args->sm_clock, "Lock the SM clock at this supported clock, e.g. 1400MHz");
   cmd->add_flag("--reset", args->reset,
                 "Restore the values before gpuopt's first change (unlock the SM clock)");
   cmd->add_flag("--dry-run", args->dry_run, "Check and describe the change without making or recording it");

@@ -106,7 +106,7 @@ CurvePrior CurvePrior::fit(const std::vector<JobCurve>& training, Knob knob) {
     fits.push_back(std::move(fit));
   }
   if (fits.empty()) {
-    throw UsageError(fmt::format(
+    throw Error(fmt::format(  // a data condition: exit 1
         "no training curve of kind {} with at least 3 points to pretrain the gpuopt model", to_string(knob)));
   }
   const auto count = static_cast<Eigen::Index>(fits.size());

@@ -25,6 +25,9 @@ namespace {
 constexpr std::size_t kWindowSamples = 120;  // power readings averaged per GPU
 constexpr std::size_t kMinSamples = 10;      // before the first recommendation
 constexpr double kMinChangeW = 25;           // control mode: ignore smaller differences
+// Control mode: a change the device refused (no privileges, say) is not tried again for the same
+// target before this; each try records a pending and a failed event.
+constexpr std::chrono::minutes kRetryRefusedAfter{10};
 
 // The simulated GPUs' power limits (SimSource::set_power_limit_w), for control mode on "sim".
 class SimControl final : public power::DeviceControl {
@@ -164,7 +167,13 @@ class PowerModule final : public AgentModule, public SampleSink {
       if (control_) advice.last_action = act(gpu, advice);
     } catch (const Error& e) {
       advice.last_action = e.what();
-      spdlog::warn("power: GPU {}: {}", gpu, e.what());
+      // Errors of the control path already name the GPU ("GPU 0: ...").
+      const std::string prefix = fmt::format("GPU {}: ", gpu);
+      if (advice.last_action.starts_with(prefix)) {
+        spdlog::warn("power: {}", advice.last_action);
+      } else {
+        spdlog::warn("power: {}{}", prefix, advice.last_action);
+      }
     }
     const std::lock_guard lock(mutex_);
     advice_[gpu] = std::move(advice);
@@ -176,13 +185,29 @@ class PowerModule final : public AgentModule, public SampleSink {
     const double current = control_->settings(gpu).power_limit_w.value_or(advice.observed.current_limit_w);
     if (std::abs(target - current) < kMinChangeW)
       return fmt::format("kept the current limit ({:g} W)", current);
+    const auto now = std::chrono::steady_clock::now();
+    const auto refused = refused_.find(gpu);
+    if (refused != refused_.end() && std::abs(refused->second.target_w - target) < kMinChangeW &&
+        now - refused->second.at < kRetryRefusedAfter) {
+      return fmt::format("not retried yet: setting {:g} W failed {} s ago ({}); retrying after {} min",
+                         refused->second.target_w,
+                         std::chrono::duration_cast<std::chrono::seconds>(now - refused->second.at).count(),
+                         refused->second.why, kRetryRefusedAfter.count());
+    }
     Store store = Store::open(options_.store_path);
     power::SettingChange change;
     change.gpu = gpu;
     change.value = target;
     change.temporary = true;
     change.actor = "gpuopt serve (control mode)";
-    return power::apply_setting(*control_, store, change).message;
+    try {
+      const std::string message = power::apply_setting(*control_, store, change).message;
+      refused_.erase(gpu);
+      return message;
+    } catch (const NvmlError& e) {
+      refused_[gpu] = {target, now, e.what()};
+      throw;
+    }
   }
 
   nlohmann::json to_json() const {
@@ -226,6 +251,12 @@ class PowerModule final : public AgentModule, public SampleSink {
   power::Objective objective_;
   std::map<int, std::deque<double>> power_;  // sampler thread only
   std::map<int, double> limit_;              // sampler thread only
+  struct Refused {
+    double target_w;
+    std::chrono::steady_clock::time_point at;
+    std::string why;
+  };
+  std::map<int, Refused> refused_;  // sampler thread only: the last change NVML refused per GPU
   std::chrono::steady_clock::time_point last_decision_{};
   mutable std::mutex mutex_;  // guards devices_, readings_ and advice_
   std::vector<DeviceInfo> devices_;

@@ -134,6 +134,27 @@ TEST_F(PowerAgent, AdvisoryModeRestoresWhatACrashedAgentLeftOnNvmlGpus) {
   EXPECT_EQ(store.events(0, now_ms() + 1, {}, "power.").back().kind, "power.recover");
 }
 
+TEST_F(PowerAgent, AChangeTheDeviceRefusesIsNotRetriedEveryRound) {
+  fake_nvml::FakeNvml fake(FAKE_NVML_PATH);
+  fake.configure(R"({"devices": [{"set_power_limit": "NO_PERMISSION"}]})");
+  options_.power.nvml_library = FAKE_NVML_PATH;
+  options_.power.mode = PowerServeOptions::Mode::control;
+  SourceOptions source_options;
+  source_options.nvml_library = FAKE_NVML_PATH;
+  const auto nvml = open_source("nvml", source_options);
+  auto module = make_power_module(AgentContext{options_, state_, *nvml});
+  module->register_routes(router_);
+  module->sink()->on_start(nvml->info(), nvml->devices());
+  feed(*module, 40);  // a decision every round from the 10th on
+  const std::string action = power_api()["gpus"][0]["last_action"].get<std::string>();
+  EXPECT_NE(action.find("not retried yet"), std::string::npos) << action;
+  EXPECT_NE(action.find("permission denied"), std::string::npos) << action;
+  module.reset();
+  const Store store = Store::open(options_.store_path, Store::Mode::read_only);
+  EXPECT_EQ(store.events(0, now_ms() + 1, {}, "power.failed").size(), 1U);
+  EXPECT_EQ(store.events(0, now_ms() + 1, {}, "power.pending").size(), 1U);
+}
+
 TEST_F(PowerAgent, BadObjectiveOptionsNameServesOptions) {
   options_.power.eta = std::nan("");
   try {
