@@ -168,6 +168,7 @@ void add_import_event(Store& store, const std::string& path, const FileImport& i
                             {"interleaved_gpus_detected", r.interleaved_gpus_detected},
                             {"truncated_last_line", r.truncated_last_line},
                             {"ignored_columns", r.ignored_columns}};
+  details["device_ids"] = imp.device_ids;  // `gpuopt events --gpu` finds multi-GPU imports by these
   if (r.rows_read > 0) {
     details["first_ms"] = imp.first_ms;
     details["last_ms"] = imp.last_ms;

@@ -98,8 +98,8 @@ void register_power_apply(CLI::App& power, const GlobalOptions& global) {
       ->required()
       ->check(CLI::Validator(check_nvml_index, "INDEX"));
   args->limit_option = cmd->add_option("--limit", args->limit, "New power limit, e.g. 250W");
-  args->sm_clock_option =
-      cmd->add_option("--sm-clock", args->sm_clock, "Lock the SM clock at this supported clock, e.g. 1400MHz");
+  args->sm_clock_option = cmd->add_option("--sm-clock", args->sm_clock,
+                                          "Lock the SM clock at this supported clock, e.g. 1400MHz");
   cmd->add_flag("--reset", args->reset,
                 "Restore the values before gpuopt's first change (unlock the SM clock)");
   cmd->add_flag("--dry-run", args->dry_run, "Check and describe the change without making or recording it");
