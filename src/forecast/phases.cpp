@@ -127,7 +127,7 @@ float phase_forecast(const PhaseState& s, float last, double horizon_s) {
 
 void phase_features(const WindowRef& w, const ForecastSpec& spec, const ChannelValues& last,
                     const ChannelValues& scales, std::span<float> out) {
-  const std::size_t per_channel = 4 + spec.horizons.size();
+  const std::size_t per_channel = kPhaseForecastOffset + spec.horizons.size();
   std::fill(out.begin(), out.end(), 0.0F);
   for (std::size_t c = 0; c < kChannelCount; ++c) {
     if (std::isnan(last[c]) || std::isnan(scales[c])) continue;
@@ -141,7 +141,7 @@ void phase_features(const WindowRef& w, const ForecastSpec& spec, const ChannelV
     f[3] = static_cast<float>(std::clamp(s.other_s / 60.0, 0.0, 5.0));
     for (std::size_t h = 0; h < spec.horizons.size(); ++h) {
       const double horizon_s = std::chrono::duration<double>(spec.horizons[h]).count();
-      f[4 + h] = phase_switched(s, horizon_s) ? to_other : 0.0F;
+      f[kPhaseForecastOffset + h] = phase_switched(s, horizon_s) ? to_other : 0.0F;
     }
   }
 }

@@ -49,8 +49,9 @@ float phase_forecast(const PhaseState& s, float last, double horizon_s);
 // scale, time to the expected end of the phase (minutes, clipped to [-2, 2]), the other phase's
 // duration (minutes, clipped to [0, 5]), then per horizon (phase forecast - last) / scale. Zeros
 // for a channel without phases.
+inline constexpr std::size_t kPhaseForecastOffset = 4;  // of the per-horizon inputs within a channel's
 inline std::size_t phase_feature_count(const ForecastSpec& spec) {
-  return kChannelCount * (4 + spec.horizons.size());
+  return kChannelCount * (kPhaseForecastOffset + spec.horizons.size());
 }
 void phase_features(const WindowRef& w, const ForecastSpec& spec, const ChannelValues& last,
                     const ChannelValues& scales, std::span<float> out);

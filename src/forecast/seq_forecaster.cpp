@@ -1,7 +1,8 @@
 // seq:gru, seq:transformer, seq:bigru-transformer -- a shared sequence encoder (src/ml) over the
 // multi-resolution window, pooled (last token + mean) and joined with the phase inputs
-// (phases.hpp) into a head with one output per channel x horizon: the change from the last value
-// in window-scale units. The only forecast file that uses libtorch.
+// (phases.hpp) into a head with one output per channel x horizon: the change from the phase
+// forecast (the last value where no phases are found) in window-scale units. The only forecast
+// file that uses libtorch.
 #include <chrono>
 #include <cmath>
 #include <numbers>
@@ -64,6 +65,9 @@ TORCH_MODULE(SeqNet);
 struct Batch {
   torch::Tensor x;      // [tokens, batch, features]
   torch::Tensor phase;  // [batch, phase_feature_count] (empty without phase inputs)
+  // The phase forecast's change per output (window, channel, horizon), in window-scale units: the
+  // base the network's output is added to (zeros without phase inputs or phases).
+  std::vector<float> base;
   std::vector<ChannelValues> last;
   std::vector<ChannelValues> scales;
 };
@@ -78,6 +82,7 @@ Batch encode(std::span<const WindowRef> windows, const ForecastSpec& spec, bool 
   b.phase = torch::zeros({n, static_cast<std::int64_t>(phase_count)});
   float* data = flat.data_ptr<float>();
   float* phase = b.phase.data_ptr<float>();
+  b.base.assign(windows.size() * spec.outputs(), 0.0F);
   for (std::size_t w = 0; w < windows.size(); ++w) {
     b.last.push_back(last_values(windows[w], spec.window));
     b.scales.push_back(window_scales(windows[w], spec.window));
@@ -86,6 +91,12 @@ Batch encode(std::span<const WindowRef> windows, const ForecastSpec& spec, bool 
     if (with_phases) {
       phase_features(windows[w], spec, b.last.back(), b.scales.back(),
                      std::span<float>(phase + w * phase_count, phase_count));
+      const float* f = phase + w * phase_count;
+      const std::size_t per_channel = phase_count / kChannelCount;
+      for (std::size_t c = 0; c < kChannelCount; ++c) {
+        for (std::size_t h = 0; h < spec.horizons.size(); ++h)
+          b.base[output_index(spec, w, c, h)] = f[c * per_channel + kPhaseForecastOffset + h];
+      }
     }
   }
   b.x = flat.transpose(0, 1).contiguous();
@@ -150,7 +161,7 @@ class SeqForecaster final : public Forecaster {
       for (std::size_t c = 0; c < kChannelCount; ++c) {
         for (std::size_t h = 0; h < horizons; ++h) {
           const std::size_t i = output_index(spec(), w, c, h);
-          out[i] = b.last[w][c] + p[i] * b.scales[w][c];  // NaN when the channel is absent
+          out[i] = b.last[w][c] + (b.base[i] + p[i]) * b.scales[w][c];  // NaN when the channel is absent
         }
       }
     }
@@ -194,9 +205,9 @@ class SeqForecaster final : public Forecaster {
       for (std::size_t c = 0; c < kChannelCount; ++c) {
         for (std::size_t h = 0; h < horizons; ++h) {
           const float truth = batch[w].history.values[c][batch[w].end + spec().horizon_steps(h)];
-          const float delta = (truth - b.last[w][c]) / b.scales[w][c];
-          if (std::isnan(delta)) continue;
           const std::size_t i = output_index(spec(), w, c, h);
+          const float delta = (truth - b.last[w][c]) / b.scales[w][c] - b.base[i];
+          if (std::isnan(delta)) continue;
           t[i] = delta;
           m[i] = 1;
         }
