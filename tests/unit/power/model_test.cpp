@@ -16,8 +16,9 @@ std::vector<JobCurve> training() {
 }
 
 TEST(CurvePrior, NeedsCurvesOfTheKnobKind) {
-  EXPECT_THROW(CurvePrior::fit({}, Knob::power_limit_w), UsageError);
-  EXPECT_THROW(CurvePrior::fit(training(), Knob::sm_clock_mhz), UsageError);
+  // A data condition (exit 1), not a usage error.
+  EXPECT_THROW(CurvePrior::fit({}, Knob::power_limit_w), Error);
+  EXPECT_THROW(CurvePrior::fit(training(), Knob::sm_clock_mhz), Error);
   EXPECT_EQ(CurvePrior::fit(training(), Knob::power_limit_w).training_curves(), 4);
 }
 
