@@ -95,20 +95,12 @@ std::unique_ptr<TelemetrySource> open_cli_source(const SourceArgs& args, const G
 }
 
 EpochMs time_option(std::string_view option, const std::string& text, EpochMs now) {
-  try {
-    return parse_time_arg(text, now);
-  } catch (const UsageError& e) {
-    throw UsageError(fmt::format("{}: {}", option, e.what()));
-  }
+  return parse_option(option, text, [now](const std::string& t) { return parse_time_arg(t, now); });
 }
 
 std::chrono::milliseconds positive_duration(std::string_view option, const std::string& text) {
-  std::chrono::milliseconds d{};
-  try {
-    d = parse_duration(text);
-  } catch (const UsageError& e) {
-    throw UsageError(fmt::format("{}: {}", option, e.what()));
-  }
+  const std::chrono::milliseconds d =
+      parse_option(option, text, [](const std::string& t) { return parse_duration(t); });
   if (d.count() < 1) throw UsageError(fmt::format("{} {}: must be at least 1ms", option, text));
   return d;
 }

@@ -11,6 +11,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "gpuopt/error.hpp"
 #include "gpuopt/telemetry.hpp"
 
 namespace gpuopt::cli {
@@ -44,6 +45,16 @@ void add_source_options(CLI::App& cmd, SourceArgs& args);
 // Opens the source; prints the one-line notice of "auto" falling back to the simulator (unless
 // --quiet). Throws UsageError for a bad --speed or spec.
 std::unique_ptr<TelemetrySource> open_cli_source(const SourceArgs& args, const GlobalOptions& global);
+
+// parse(text) whose UsageError names the option ("--limit: invalid power '25Q': ...").
+template <typename Parse>
+auto parse_option(std::string_view option, const std::string& text, Parse&& parse) {
+  try {
+    return parse(text);
+  } catch (const UsageError& e) {
+    throw UsageError(std::string(option) + ": " + e.what());
+  }
+}
 
 // parse_time_arg(text, now) whose UsageError names the option ("--from: invalid time ...").
 EpochMs time_option(std::string_view option, const std::string& text, EpochMs now);

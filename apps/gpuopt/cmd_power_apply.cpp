@@ -26,16 +26,6 @@ struct ApplyArgs {
   const CLI::Option* sm_clock_option = nullptr;
 };
 
-// Parses an option's value, naming the option in the error.
-template <typename Parse>
-double option_value(const char* option, const std::string& text, Parse parse) {
-  try {
-    return parse(text);
-  } catch (const UsageError& e) {
-    throw UsageError(fmt::format("{}: {}", option, e.what()));
-  }
-}
-
 // --gpu: only an NVML index reaches a GPU's setters (not a UUID or a store #id).
 std::string check_nvml_index(const std::string& text) {
   int index = -1;
@@ -55,10 +45,11 @@ power::SettingChange change_of(const ApplyArgs& args) {
   c.dry_run = args.dry_run;
   if (limit) {
     c.kind = power::SettingChange::Kind::power_limit;
-    c.value = option_value("--limit", args.limit, parse_power_w);
+    c.value = parse_option("--limit", args.limit, [](const std::string& t) { return parse_power_w(t); });
   } else if (sm_clock) {
     c.kind = power::SettingChange::Kind::sm_clock;
-    c.value = option_value("--sm-clock", args.sm_clock, parse_clock_mhz);
+    c.value =
+        parse_option("--sm-clock", args.sm_clock, [](const std::string& t) { return parse_clock_mhz(t); });
   } else {
     c.kind = power::SettingChange::Kind::reset;
   }

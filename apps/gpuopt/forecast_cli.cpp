@@ -42,11 +42,8 @@ forecast::ForecastSpec forecast_spec(const ForecastArgs& args) {
   spec.step = positive_duration("--step", args.step);
   if (spec.step > forecast::kMaxStep)
     throw UsageError(fmt::format("--step {}: must be at most 1h", args.step));
-  try {
-    spec.horizons = forecast::parse_horizons(args.horizons, spec.step);
-  } catch (const UsageError& e) {
-    throw UsageError(std::string("--horizons: ") + e.what());
-  }
+  spec.horizons = parse_option("--horizons", args.horizons,
+                               [&](const std::string& t) { return forecast::parse_horizons(t, spec.step); });
   return spec;
 }
 
