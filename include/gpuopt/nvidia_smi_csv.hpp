@@ -52,6 +52,9 @@ struct CsvReadResult {
   std::size_t issue_count = 0;               // all issues, including those beyond the first 100
   int interleaved_gpus = 1;                  // GPUs the rows cycle through (1 with an index column)
   bool interleaved_gpus_detected = false;    // interleaved_gpus came from the timestamps
+  // The first row whose time goes back from an earlier row of its GPU (also among `issues`, when
+  // there were fewer than 100 before it); line 0 = none.
+  CsvIssue first_time_reversal;
 };
 
 // "trace:<parent-dir>/<file>:gpu": what the ids of `path`'s GPUs start with when the file has no

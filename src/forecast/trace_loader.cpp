@@ -27,6 +27,11 @@ Trace load_trace(const std::string& path, const TraceLoadOptions& options) {
         fmt::format("no data rows ({} skipped{})", result.rows_skipped,
                     result.issues.empty() ? "" : "; the first: " + result.issues.front().to_string()));
   }
+  // The forecaster reads each GPU in time order: a file whose time goes back is refused here,
+  // where the line is known.
+  if (const CsvIssue& back = result.first_time_reversal; back.line != 0)
+    throw ParseError(path, back.line, "timestamp",
+                     back.message + ": the forecaster needs each GPU's rows in time order");
   if (options.on_issue) {
     const std::size_t shown = std::min(result.issues.size(), TraceLoadOptions::kIssuesShown);
     for (std::size_t i = 0; i < shown; ++i) options.on_issue(result.issues[i].to_string());

@@ -326,10 +326,11 @@ void TraceReader::check_time_order(const Sample& sample) {
                           format_iso8601(sample.time_ms), result_.devices[gpu].index,
                           schema_.index_column < 0 && schema_.uuid_column < 0 ? " (wrong --gpus?)" : ""));
   } else if (sample.time_ms < last) {
-    add_issue(
-        lines_.line_number(),
-        fmt::format("time {} goes back from {} on GPU {} (row kept; a time seen before replaces that sample)",
-                    format_iso8601(sample.time_ms), format_iso8601(last), result_.devices[gpu].index));
+    std::string what = fmt::format("time {} goes back from {} on GPU {}", format_iso8601(sample.time_ms),
+                                   format_iso8601(last), result_.devices[gpu].index);
+    if (result_.first_time_reversal.line == 0)
+      result_.first_time_reversal = {path_, lines_.line_number(), what};
+    add_issue(lines_.line_number(), what + " (row kept; a time seen before replaces that sample)");
   }
   last = std::max(last, sample.time_ms);
 }

@@ -112,6 +112,27 @@ TEST(LoadTrace, TheReadersIssuesAreReportedNamingTheLine) {
   }
 }
 
+// The error used to name the file but not the line.
+TEST(LoadTrace, TimeGoingBackwardsNamesTheLine) {
+  test::TempDir dir;
+  std::string csv = "timestamp, power.draw [W]\n";
+  for (int i = 0; i < 30; ++i)
+    csv += fmt::format("2025/07/27 00:22:{:02}.{:03}, 100 W\n", 10 + i / 10, (i % 10) * 100);
+  csv += "2025/07/27 00:22:11.000, 100 W\n";  // line 32, 1.9 s before line 31
+  const std::string path = dir.write("back.csv", csv);
+  try {
+    load_trace(path, {});
+    FAIL() << "no throw";
+  } catch (const ParseError& e) {
+    EXPECT_EQ(e.file(), path);
+    EXPECT_EQ(e.line(), 32U);
+    EXPECT_EQ(e.field(), "timestamp");
+    EXPECT_NE(std::string(e.what()).find("goes back from 2025-07-27T00:22:12.900Z on GPU 0"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
 TEST(LoadTrace, UnusableFilesFailNamingTheFile) {
   test::TempDir dir;
   const std::string empty = dir.write("empty.csv", "");
