@@ -6,7 +6,7 @@
 #
 # Env: GPUOPT_BUILD_DIR (build), GPUOPT_DATA_DIR (../shared/data), FOLDS (6; 0 = one fold per
 # trace, i.e. strict leave-one-trace-out, ~6x longer), MAX_STEPS (3000 optimizer steps per sequence
-# model and fold), BUDGET (400s per model and fold).
+# model and fold), BUDGET (400s per model and fold), THREADS (1 torch / XGBoost thread).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-passive}
@@ -16,7 +16,8 @@ out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 start=$(date +%s)
 "$build/gpuopt" --quiet forecast eval --traces "$data/telemetry" --split leave-one-trace-out \
-  --folds "${FOLDS:-6}" --max-steps "${MAX_STEPS:-3000}" --budget "${BUDGET:-400s}" --by-dir --anomalies --json >"$out"
+  --folds "${FOLDS:-6}" --max-steps "${MAX_STEPS:-3000}" --budget "${BUDGET:-400s}" \
+  --threads "${THREADS:-1}" --by-dir --anomalies --json >"$out"
 echo "cross-validation took $(( $(date +%s) - start )) s"
 /usr/bin/python3 bench/forecast_targets.py "$out"
 echo

@@ -3,6 +3,7 @@
 #include <memory>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "commands.hpp"
 #include "forecast_cli.hpp"
@@ -59,9 +60,8 @@ void register_forecast_train(CLI::App& forecast, const GlobalOptions& global) {
   cmd->add_option("--traces", args->traces, "nvidia-smi CSV files or directories (every *.csv below)")
       ->type_name("FILE|DIR")
       ->required();
-  cmd->add_option(
-         "--model", args->model,
-         "Model: persistence, moving-average, tree:xgboost, seq:gru, seq:transformer, seq:bigru-transformer")
+  cmd->add_option("--model", args->model,
+                  fmt::format("Model: {}", fmt::join(forecast::forecaster_names(), ", ")))
       ->capture_default_str();
   cmd->add_option("-o,--out", args->out, "Model file to write")->type_name("FILE")->required();
   add_forecast_options(*cmd, args->forecast, true);

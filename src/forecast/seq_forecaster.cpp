@@ -1,7 +1,8 @@
 // seq:gru, seq:transformer, seq:bigru-transformer -- a shared sequence encoder (src/ml) over the
 // multi-resolution window, pooled (last token + mean) and joined with the phase inputs
-// (phases.hpp) into a head with one output per channel x horizon: the change from the phase
-// forecast (the last value where no phases are found) in window-scale units. The only forecast
+// (phases.hpp) into a head with one output per channel x horizon: the change from the last value
+// in window-scale units. Where a channel's phases are found, the phase forecast stands: the
+// network's corrections to it did not carry over to traces it had not seen. The only forecast
 // file that uses libtorch.
 #include <chrono>
 #include <cmath>
@@ -68,6 +69,7 @@ struct Batch {
   // The phase forecast's change per output (window, channel, horizon), in window-scale units: the
   // base the network's output is added to (zeros without phase inputs or phases).
   std::vector<float> base;
+  std::vector<std::uint8_t> found;  // [window * kChannelCount + channel]: phases found
   std::vector<ChannelValues> last;
   std::vector<ChannelValues> scales;
 };
@@ -83,6 +85,7 @@ Batch encode(std::span<const WindowRef> windows, const ForecastSpec& spec, bool 
   float* data = flat.data_ptr<float>();
   float* phase = b.phase.data_ptr<float>();
   b.base.assign(windows.size() * spec.outputs(), 0.0F);
+  b.found.assign(windows.size() * kChannelCount, 0);
   for (std::size_t w = 0; w < windows.size(); ++w) {
     b.last.push_back(last_values(windows[w], spec.window));
     b.scales.push_back(window_scales(windows[w], spec.window));
@@ -94,6 +97,7 @@ Batch encode(std::span<const WindowRef> windows, const ForecastSpec& spec, bool 
       const float* f = phase + w * phase_count;
       const std::size_t per_channel = phase_count / kChannelCount;
       for (std::size_t c = 0; c < kChannelCount; ++c) {
+        b.found[w * kChannelCount + c] = f[c * per_channel] > 0 ? 1 : 0;
         for (std::size_t h = 0; h < spec.horizons.size(); ++h)
           b.base[output_index(spec, w, c, h)] = f[c * per_channel + kPhaseForecastOffset + h];
       }
@@ -115,6 +119,7 @@ class SeqForecaster final : public Forecaster {
   void fit(std::span<const WindowRef> windows, const TrainOptions& options) override {
     ml::configure_torch(options.threads, options.seed);
     net_ = make_net(true);
+    phases_stand_ = true;
     net_->train();
     torch::optim::Adam optimizer(net_->parameters(), torch::optim::AdamOptions(kLearningRate));
     std::mt19937_64 rng(options.seed);
@@ -161,7 +166,8 @@ class SeqForecaster final : public Forecaster {
       for (std::size_t c = 0; c < kChannelCount; ++c) {
         for (std::size_t h = 0; h < horizons; ++h) {
           const std::size_t i = output_index(spec(), w, c, h);
-          out[i] = b.last[w][c] + (b.base[i] + p[i]) * b.scales[w][c];  // NaN when the channel is absent
+          const float correction = corrected(b, w, c) ? p[i] : 0.0F;
+          out[i] = b.last[w][c] + (b.base[i] + correction) * b.scales[w][c];  // NaN: channel absent
         }
       }
     }
@@ -170,6 +176,7 @@ class SeqForecaster final : public Forecaster {
  protected:
   void save_state(ml::ModelFile& file) const override {
     file.meta["phase_inputs"] = with_phases();
+    file.meta["phases_stand"] = phases_stand_;
     file.sections["torch"] = ml::module_to_bytes(*net_);
   }
 
@@ -183,6 +190,11 @@ class SeqForecaster final : public Forecaster {
     net_ = make_net(phases != file.meta.end() && phases->get<bool>());
     ml::module_from_bytes(*net_, it->second, name);
     net_->eval();
+    // Files written before it (no key) corrected the phase forecast too.
+    const auto stand = file.meta.find("phases_stand");
+    if (stand != file.meta.end() && !stand->is_boolean())
+      throw ParseError(name, 0, "phases_stand", "must be true or false");
+    phases_stand_ = stand != file.meta.end() && stand->get<bool>();
   }
 
  private:
@@ -192,6 +204,11 @@ class SeqForecaster final : public Forecaster {
                   static_cast<std::int64_t>(spec().outputs()));
   }
   bool with_phases() const { return net_->phase_inputs() > 0; }
+
+  // Whether the network's output is added for channel c of window w: not where phases stand.
+  bool corrected(const Batch& b, std::size_t w, std::size_t c) const {
+    return !(phases_stand_ && b.found[w * kChannelCount + c]);
+  }
 
   // Normalized change per channel x horizon, and a mask of the targets that exist.
   std::pair<torch::Tensor, torch::Tensor> targets(std::span<const WindowRef> batch, const Batch& b) const {
@@ -207,7 +224,7 @@ class SeqForecaster final : public Forecaster {
           const float truth = batch[w].history.values[c][batch[w].end + spec().horizon_steps(h)];
           const std::size_t i = output_index(spec(), w, c, h);
           const float delta = (truth - b.last[w][c]) / b.scales[w][c] - b.base[i];
-          if (std::isnan(delta)) continue;
+          if (std::isnan(delta) || !corrected(b, w, c)) continue;
           t[i] = delta;
           m[i] = 1;
         }
@@ -218,6 +235,7 @@ class SeqForecaster final : public Forecaster {
 
   std::string arch_;
   mutable SeqNet net_;
+  bool phases_stand_ = true;  // false for model files from before it
 };
 
 }  // namespace

@@ -8,7 +8,7 @@
 //   seq:transformer        Transformer encoder over the same window
 //   seq:bigru-transformer  the hybrid: BiGRU feeding Transformer layers
 // The sequence models' head also gets the phase forecast and its inputs (long memory beyond the
-// 2-minute window).
+// 2-minute window); where a channel's phases are found, they leave the phase forecast as it is.
 // Learned models predict the change from the last value, in window-normalized units (window.hpp).
 // A forecaster is not thread-safe; predict() may be called concurrently only on separate objects.
 #pragma once
