@@ -107,6 +107,14 @@ Batch encode(std::span<const WindowRef> windows, const ForecastSpec& spec, bool 
   return b;
 }
 
+// A boolean of the model file's meta; false when absent, ParseError naming it when not a boolean.
+bool flag_or_false(const ml::ModelFile& file, const std::string& key, const std::string& name) {
+  const auto it = file.meta.find(key);
+  if (it == file.meta.end()) return false;
+  if (!it->is_boolean()) throw ParseError(name, 0, key, "must be true or false");
+  return it->get<bool>();
+}
+
 class SeqForecaster final : public Forecaster {
  public:
   SeqForecaster(std::string_view arch, const ForecastSpec& spec)
@@ -184,17 +192,11 @@ class SeqForecaster final : public Forecaster {
     const auto it = file.sections.find("torch");
     if (it == file.sections.end()) throw ParseError(name, 0, "torch", "section missing");
     // Files written before the phase inputs lack the key: their head reads the pooled encoder only.
-    const auto phases = file.meta.find("phase_inputs");
-    if (phases != file.meta.end() && !phases->is_boolean())
-      throw ParseError(name, 0, "phase_inputs", "must be true or false");
-    net_ = make_net(phases != file.meta.end() && phases->get<bool>());
+    net_ = make_net(flag_or_false(file, "phase_inputs", name));
     ml::module_from_bytes(*net_, it->second, name);
     net_->eval();
     // Files written before it (no key) corrected the phase forecast too.
-    const auto stand = file.meta.find("phases_stand");
-    if (stand != file.meta.end() && !stand->is_boolean())
-      throw ParseError(name, 0, "phases_stand", "must be true or false");
-    phases_stand_ = stand != file.meta.end() && stand->get<bool>();
+    phases_stand_ = flag_or_false(file, "phases_stand", name);
   }
 
  private:
