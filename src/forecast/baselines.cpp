@@ -1,6 +1,7 @@
 // The reference forecasters: persistence, moving average and phases (nothing to learn).
 #include <algorithm>
 
+#include "holding_level.hpp"
 #include "models.hpp"
 #include "phases.hpp"
 
@@ -42,8 +43,9 @@ class MovingAverage final : public Forecaster {
   }
 };
 
-// The phase forecast alone (phases.hpp): the last value until the current level phase is due to
-// end, then the other phase's level. The sequence models get the same forecast as an input.
+// The phase forecast alone (phases.hpp): the holding level (holding_level.hpp) until the current
+// level phase is due to end, then the other phase's level; the holding level where no phases are
+// found. The sequence models get the same forecast as an input.
 class PhaseRule final : public Forecaster {
  public:
   using Forecaster::Forecaster;
@@ -57,7 +59,9 @@ class PhaseRule final : public Forecaster {
         const PhaseState s = find_phases(windows[w], static_cast<Channel>(c), scales[c], spec().step);
         for (std::size_t h = 0; h < spec().horizons.size(); ++h) {
           const double horizon_s = std::chrono::duration<double>(spec().horizons[h]).count();
-          out[output_index(spec(), w, c, h)] = phase_forecast(s, last[c], horizon_s);
+          const float holding =
+              holding_level(windows[w], static_cast<Channel>(c), last[c], spec().step, horizon_s);
+          out[output_index(spec(), w, c, h)] = phase_forecast(s, holding, horizon_s);
         }
       }
     }

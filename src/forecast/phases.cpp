@@ -4,6 +4,8 @@
 #include <cmath>
 #include <vector>
 
+#include "holding_level.hpp"
+
 namespace gpuopt::forecast {
 namespace {
 
@@ -121,27 +123,31 @@ bool phase_switched(const PhaseState& s, double horizon_s) {
   return into_cycle > 0 && into_cycle <= s.other_s;
 }
 
-float phase_forecast(const PhaseState& s, float last, double horizon_s) {
-  return phase_switched(s, horizon_s) ? s.other_level : last;
+float phase_forecast(const PhaseState& s, float holding, double horizon_s) {
+  return phase_switched(s, horizon_s) ? s.other_level : holding;
 }
 
 void phase_features(const WindowRef& w, const ForecastSpec& spec, const ChannelValues& last,
-                    const ChannelValues& scales, std::span<float> out) {
+                    const ChannelValues& scales, Holding holding, std::span<float> out) {
   const std::size_t per_channel = kPhaseForecastOffset + spec.horizons.size();
   std::fill(out.begin(), out.end(), 0.0F);
   for (std::size_t c = 0; c < kChannelCount; ++c) {
     if (std::isnan(last[c]) || std::isnan(scales[c])) continue;
-    const PhaseState s = find_phases(w, static_cast<Channel>(c), scales[c], spec.step);
-    if (!s.found) continue;
+    const auto channel = static_cast<Channel>(c);
+    const PhaseState s = find_phases(w, channel, scales[c], spec.step);
     float* f = out.data() + c * per_channel;
-    const float to_other = (s.other_level - last[c]) / scales[c];
-    f[0] = 1;
-    f[1] = to_other;
-    f[2] = static_cast<float>(std::clamp((s.same_s - s.elapsed_s) / 60.0, -2.0, 2.0));
-    f[3] = static_cast<float>(std::clamp(s.other_s / 60.0, 0.0, 5.0));
+    if (s.found) {
+      f[0] = 1;
+      f[1] = (s.other_level - last[c]) / scales[c];
+      f[2] = static_cast<float>(std::clamp((s.same_s - s.elapsed_s) / 60.0, -2.0, 2.0));
+      f[3] = static_cast<float>(std::clamp(s.other_s / 60.0, 0.0, 5.0));
+    }
+    if (!s.found && holding == Holding::last_value) continue;
     for (std::size_t h = 0; h < spec.horizons.size(); ++h) {
       const double horizon_s = std::chrono::duration<double>(spec.horizons[h]).count();
-      f[kPhaseForecastOffset + h] = phase_switched(s, horizon_s) ? to_other : 0.0F;
+      const float held =
+          holding == Holding::level ? holding_level(w, channel, last[c], spec.step, horizon_s) : last[c];
+      f[kPhaseForecastOffset + h] = (phase_forecast(s, held, horizon_s) - last[c]) / scales[c];
     }
   }
 }

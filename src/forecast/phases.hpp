@@ -8,10 +8,10 @@
 // channel's window scale, and used only when the current phase's kind has completed at least
 // twice before (runs of at least 3 s count; shorter ones only split phases).
 //
-// The phase forecast assumes the phases keep their last durations: the value `h` ahead is the last
-// value while the current phase lasts, then the last other phase's median level, alternating. A
-// phase that has outlasted its expected duration by more than 2 s has broken the pattern: the
-// forecast is then the last value.
+// The phase forecast assumes the phases keep their last durations: the value `h` ahead is the
+// holding level (holding_level.hpp) while the current phase lasts, then the last other phase's
+// median level, alternating. A phase that has outlasted its expected duration by more than 2 s has
+// broken the pattern: the forecast is then the holding level, as where no phases are found.
 #pragma once
 
 #include <chrono>
@@ -42,18 +42,23 @@ PhaseState find_phases(const WindowRef& w, Channel c, float scale, std::chrono::
 // True when the phases put the value `horizon_s` ahead in the other kind of phase.
 bool phase_switched(const PhaseState& s, double horizon_s);
 
-// The phase forecast of a channel whose last value is `last`.
-float phase_forecast(const PhaseState& s, float last, double horizon_s);
+// The phase forecast of a channel whose holding level `horizon_s` ahead is `holding`.
+float phase_forecast(const PhaseState& s, float holding, double horizon_s);
+
+// How the phase forecast holds a phase: at the last value (model files from before the holding
+// level) or at the holding level.
+enum class Holding { last_value, level };
 
 // Inputs the sequence models' head gets from the phases, per channel: found, (other level - last) /
 // scale, time to the expected end of the phase (minutes, clipped to [-2, 2]), the other phase's
-// duration (minutes, clipped to [0, 5]), then per horizon (phase forecast - last) / scale. Zeros
-// for a channel without phases.
+// duration (minutes, clipped to [0, 5]), then per horizon (phase forecast - last) / scale. A channel
+// without phases gets zeros, but for its per-horizon inputs with Holding::level: (holding level -
+// last) / scale.
 inline constexpr std::size_t kPhaseForecastOffset = 4;  // of the per-horizon inputs within a channel's
 inline std::size_t phase_feature_count(const ForecastSpec& spec) {
   return kChannelCount * (kPhaseForecastOffset + spec.horizons.size());
 }
 void phase_features(const WindowRef& w, const ForecastSpec& spec, const ChannelValues& last,
-                    const ChannelValues& scales, std::span<float> out);
+                    const ChannelValues& scales, Holding holding, std::span<float> out);
 
 }  // namespace gpuopt::forecast

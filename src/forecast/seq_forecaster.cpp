@@ -1,9 +1,9 @@
 // seq:gru, seq:transformer, seq:bigru-transformer -- a shared sequence encoder (src/ml) over the
 // multi-resolution window, pooled (last token + mean) and joined with the phase inputs
-// (phases.hpp) into a head with one output per channel x horizon: the change from the last value
-// in window-scale units. Where a channel's phases are found, the phase forecast stands: the
-// network's corrections to it did not carry over to traces it had not seen. The only forecast
-// file that uses libtorch.
+// (phases.hpp) into a head with one output per channel x horizon: a correction, in window-scale
+// units, to the phase forecast (the holding level where no phases are found). Where a channel's
+// phases are found, the phase forecast stands: the network's corrections to it did not carry over
+// to traces it had not seen. The only forecast file that uses libtorch.
 #include <chrono>
 #include <cmath>
 #include <numbers>
@@ -74,7 +74,9 @@ struct Batch {
   std::vector<ChannelValues> scales;
 };
 
-Batch encode(std::span<const WindowRef> windows, const ForecastSpec& spec, bool with_phases) {
+// Without phase inputs (model files from before them) there is no base.
+Batch encode(std::span<const WindowRef> windows, const ForecastSpec& spec, bool with_phases,
+             Holding holding) {
   const std::size_t tokens = token_count(spec.window);
   const std::size_t phase_count = with_phases ? phase_feature_count(spec) : 0;
   const auto n = static_cast<std::int64_t>(windows.size());
@@ -92,7 +94,7 @@ Batch encode(std::span<const WindowRef> windows, const ForecastSpec& spec, bool 
     encode_tokens(windows[w], spec.window, b.last.back(), b.scales.back(),
                   std::span<float>(data + w * tokens * kTokenFeatures, tokens * kTokenFeatures));
     if (with_phases) {
-      phase_features(windows[w], spec, b.last.back(), b.scales.back(),
+      phase_features(windows[w], spec, b.last.back(), b.scales.back(), holding,
                      std::span<float>(phase + w * phase_count, phase_count));
       const float* f = phase + w * phase_count;
       const std::size_t per_channel = phase_count / kChannelCount;
@@ -128,6 +130,7 @@ class SeqForecaster final : public Forecaster {
     ml::configure_torch(options.threads, options.seed);
     net_ = make_net(true);
     phases_stand_ = true;
+    holding_ = Holding::level;
     net_->train();
     torch::optim::Adam optimizer(net_->parameters(), torch::optim::AdamOptions(kLearningRate));
     std::mt19937_64 rng(options.seed);
@@ -144,7 +147,7 @@ class SeqForecaster final : public Forecaster {
       for (auto& group : optimizer.param_groups())
         static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr);
       for (auto& w : batch) w = windows[pick(rng)];
-      const Batch b = encode(batch, spec(), with_phases());
+      const Batch b = encode(batch, spec(), with_phases(), holding_);
       const auto [target, mask] = targets(batch, b);
       const torch::Tensor pred = net_->forward(b.x, b.phase);
       const torch::Tensor loss = torch::smooth_l1_loss(pred * mask, target, at::Reduction::Sum, kHuberBeta) /
@@ -162,7 +165,7 @@ class SeqForecaster final : public Forecaster {
 
   void predict(std::span<const WindowRef> windows, std::span<float> out) const override {
     if (windows.empty()) return;
-    const Batch b = encode(windows, spec(), with_phases());
+    const Batch b = encode(windows, spec(), with_phases(), holding_);
     torch::Tensor pred;
     {
       c10::InferenceMode guard;
@@ -185,6 +188,7 @@ class SeqForecaster final : public Forecaster {
   void save_state(ml::ModelFile& file) const override {
     file.meta["phase_inputs"] = with_phases();
     file.meta["phases_stand"] = phases_stand_;
+    file.meta["holding_level"] = holding_ == Holding::level;
     file.sections["torch"] = ml::module_to_bytes(*net_);
   }
 
@@ -197,6 +201,8 @@ class SeqForecaster final : public Forecaster {
     net_->eval();
     // Files written before it (no key) corrected the phase forecast too.
     phases_stand_ = flag_or_false(file, "phases_stand", name);
+    // Files written before it (no key) held the phases at the last value.
+    holding_ = flag_or_false(file, "holding_level", name) ? Holding::level : Holding::last_value;
   }
 
  private:
@@ -237,7 +243,8 @@ class SeqForecaster final : public Forecaster {
 
   std::string arch_;
   mutable SeqNet net_;
-  bool phases_stand_ = true;  // false for model files from before it
+  bool phases_stand_ = true;          // false for model files from before it
+  Holding holding_ = Holding::level;  // last_value for model files from before it
 };
 
 }  // namespace
