@@ -1,7 +1,7 @@
 // The reference forecasters: persistence, moving average and phases (nothing to learn).
 #include <algorithm>
+#include <vector>
 
-#include "holding_level.hpp"
 #include "models.hpp"
 #include "phases.hpp"
 
@@ -52,16 +52,18 @@ class PhaseRule final : public Forecaster {
   std::string name() const override { return "phase"; }
   void fit(std::span<const WindowRef>, const TrainOptions&) override {}
   void predict(std::span<const WindowRef> windows, std::span<float> out) const override {
+    const std::size_t horizons = spec().horizons.size();
+    const std::size_t per_channel = kPhaseForecastOffset + horizons;
+    std::vector<float> f(phase_feature_count(spec()));
     for (std::size_t w = 0; w < windows.size(); ++w) {
       const ChannelValues last = last_values(windows[w], spec().window);
       const ChannelValues scales = window_scales(windows[w], spec().window);
+      phase_features(windows[w], spec(), last, scales, Holding::level, f);
       for (std::size_t c = 0; c < kChannelCount; ++c) {
-        const PhaseState s = find_phases(windows[w], static_cast<Channel>(c), scales[c], spec().step);
-        for (std::size_t h = 0; h < spec().horizons.size(); ++h) {
-          const double horizon_s = std::chrono::duration<double>(spec().horizons[h]).count();
-          const float holding =
-              holding_level(windows[w], static_cast<Channel>(c), last[c], spec().step, horizon_s);
-          out[output_index(spec(), w, c, h)] = phase_forecast(s, holding, horizon_s);
+        for (std::size_t h = 0; h < horizons; ++h) {
+          // The same arithmetic as the sequence models' base, so that their forecasts are equal.
+          out[output_index(spec(), w, c, h)] =
+              last[c] + f[c * per_channel + kPhaseForecastOffset + h] * scales[c];
         }
       }
     }
