@@ -1,15 +1,16 @@
 // Forecasters behind one interface, created by registry name:
 //   persistence            the last value, for every horizon
 //   moving-average         the mean over the last `horizon` (at least 1 s)
-//   phase                  the last value until the current level phase is due to end, then the
-//                          other phase's level (src/forecast/phases.hpp)
+//   phase                  the holding level (src/forecast/holding_level.hpp) until the current
+//                          level phase is due to end, then the other phase's level
+//                          (src/forecast/phases.hpp); the holding level where no phases are found
 //   tree:xgboost           gradient-boosted trees on lag / rolling features, one per channel x horizon
 //   seq:gru                GRU over the multi-resolution window, multi-horizon head
 //   seq:transformer        Transformer encoder over the same window
 //   seq:bigru-transformer  the hybrid: BiGRU feeding Transformer layers
 // The sequence models' head also gets the phase forecast and its inputs (long memory beyond the
-// 2-minute window); where a channel's phases are found, they leave the phase forecast as it is.
-// Learned models predict the change from the last value, in window-normalized units (window.hpp).
+// 2-minute window); where a channel's phases are found, they leave the phase forecast as it is,
+// elsewhere they correct it. Learned models predict changes in window-normalized units (window.hpp).
 // A forecaster is not thread-safe; predict() may be called concurrently only on separate objects.
 #pragma once
 
