@@ -145,8 +145,9 @@ void phase_features(const WindowRef& w, const ForecastSpec& spec, const ChannelV
     if (!s.found && holding == Holding::last_value) continue;
     for (std::size_t h = 0; h < spec.horizons.size(); ++h) {
       const double horizon_s = std::chrono::duration<double>(spec.horizons[h]).count();
-      const float held =
-          holding == Holding::level ? holding_level(w, channel, last[c], spec.step, horizon_s) : last[c];
+      // The holding level is not needed where the forecast has switched to the other phase.
+      const bool hold = holding == Holding::level && !phase_switched(s, horizon_s);
+      const float held = hold ? holding_level(w, channel, last[c], spec.step, horizon_s) : last[c];
       f[kPhaseForecastOffset + h] = (phase_forecast(s, held, horizon_s) - last[c]) / scales[c];
     }
   }
