@@ -4,10 +4,13 @@
 // units, to the phase forecast (the holding level where no phases are found). Where a channel's
 // phases are found, the phase forecast stands: the network's corrections to it did not carry over
 // to traces it had not seen. The only forecast file that uses libtorch.
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <numbers>
 #include <random>
+
+#include <fmt/format.h>
 
 #include "gpuopt/error.hpp"
 #include "ml/seq_encoder.hpp"
@@ -22,6 +25,12 @@ constexpr std::int64_t kBatch = 64;
 constexpr double kLearningRate = 2e-3;
 constexpr double kHuberBeta = 0.05;  // normalized units: errors beyond 5 % of scale count linearly
 constexpr std::int64_t kHeadWidth = 64;
+// The network's corrections are weighed on traces held out of the first kWeighAt of training
+// (steps and budget): kValidationShare of the traces, at most kValidationWindows windows of them.
+constexpr double kWeighAt = 0.8;
+constexpr double kValidationShare = 0.25;
+constexpr std::size_t kValidationWindows = 4096;
+constexpr int kWeightSteps = 10;  // candidate weights 0, 0.1, ..., 1
 
 ml::SeqEncoderOptions encoder_options(std::string_view arch) {
   ml::SeqEncoderOptions o;
@@ -109,6 +118,33 @@ Batch encode(std::span<const WindowRef> windows, const ForecastSpec& spec, bool 
   return b;
 }
 
+// The windows of about kValidationShare of the sources (traces), drawn by `seed`, and the rest.
+// No validation windows with fewer than four sources: too few to hold any out.
+std::pair<std::vector<WindowRef>, std::vector<WindowRef>> split_by_source(std::span<const WindowRef> windows,
+                                                                          std::uint64_t seed) {
+  std::vector<std::uint32_t> sources;
+  for (const WindowRef& w : windows) sources.push_back(w.source);
+  std::ranges::sort(sources);
+  sources.erase(std::unique(sources.begin(), sources.end()), sources.end());
+  if (sources.size() < 4) return {{windows.begin(), windows.end()}, {}};
+  std::mt19937_64 rng(seed);
+  std::ranges::shuffle(sources, rng);
+  const auto held =
+      static_cast<std::size_t>(std::ceil(kValidationShare * static_cast<double>(sources.size())));
+  std::vector<std::uint32_t> validation_sources(sources.begin(),
+                                                sources.begin() + static_cast<std::ptrdiff_t>(held));
+  std::ranges::sort(validation_sources);
+  std::pair<std::vector<WindowRef>, std::vector<WindowRef>> out;
+  for (const WindowRef& w : windows) {
+    (std::ranges::binary_search(validation_sources, w.source) ? out.second : out.first).push_back(w);
+  }
+  if (out.second.size() > kValidationWindows) {
+    std::ranges::shuffle(out.second, rng);
+    out.second.resize(kValidationWindows);
+  }
+  return out;
+}
+
 // A boolean of the model file's meta; false when absent, ParseError naming it when not a boolean.
 bool flag_or_false(const ml::ModelFile& file, const std::string& key, const std::string& name) {
   const auto it = file.meta.find(key);
@@ -131,34 +167,52 @@ class SeqForecaster final : public Forecaster {
     net_ = make_net(true);
     phases_stand_ = true;
     holding_ = Holding::level;
+    weights_.assign(spec().outputs(), 1.0F);
+    const auto [training, validation] = split_by_source(windows, options.seed);
     net_->train();
     torch::optim::Adam optimizer(net_->parameters(), torch::optim::AdamOptions(kLearningRate));
     std::mt19937_64 rng(options.seed);
-    std::uniform_int_distribution<std::size_t> pick(0, windows.size() - 1);
     std::vector<WindowRef> batch(static_cast<std::size_t>(kBatch));
     const auto started = std::chrono::steady_clock::now();
-    for (std::size_t step = 0; step < options.max_steps; ++step) {
-      const double elapsed_s =
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-      if (elapsed_s > options.budget_s || (options.stop && options.stop->load())) break;
-      const double progress = static_cast<double>(step) / static_cast<double>(options.max_steps);
-      // Cosine decay to a tenth of the initial rate, by step so that a run is reproducible.
-      const double lr = kLearningRate * (0.1 + 0.45 * (1 + std::cos(std::numbers::pi * progress)));
-      for (auto& group : optimizer.param_groups())
-        static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr);
-      for (auto& w : batch) w = windows[pick(rng)];
-      const Batch b = encode(batch, spec(), with_phases(), holding_);
-      const auto [target, mask] = targets(batch, b);
-      const torch::Tensor pred = net_->forward(b.x, b.phase);
-      const torch::Tensor loss = torch::smooth_l1_loss(pred * mask, target, at::Reduction::Sum, kHuberBeta) /
-                                 mask.sum().clamp_min(1);
-      optimizer.zero_grad();
-      loss.backward();
-      torch::nn::utils::clip_grad_norm_(net_->parameters(), 1.0);
-      optimizer.step();
-      if (options.on_progress && step % 20 == 0) {
-        options.on_progress(std::max(progress, elapsed_s / options.budget_s));
+    // Steps [from, to) on windows drawn from `pool`, until `share` of the budget is spent.
+    const auto train_steps = [&](std::span<const WindowRef> pool, std::size_t from, std::size_t to,
+                                 double share) {
+      std::uniform_int_distribution<std::size_t> pick(0, pool.size() - 1);
+      for (std::size_t step = from; step < to; ++step) {
+        const double elapsed_s =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+        if (elapsed_s > share * options.budget_s || (options.stop && options.stop->load())) return;
+        const double progress = static_cast<double>(step) / static_cast<double>(options.max_steps);
+        // Cosine decay to a tenth of the initial rate, by step so that a run is reproducible.
+        const double lr = kLearningRate * (0.1 + 0.45 * (1 + std::cos(std::numbers::pi * progress)));
+        for (auto& group : optimizer.param_groups())
+          static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr);
+        for (auto& w : batch) w = pool[pick(rng)];
+        const Batch b = encode(batch, spec(), with_phases(), holding_);
+        const auto [target, mask] = targets(batch, b);
+        const torch::Tensor pred = net_->forward(b.x, b.phase);
+        const torch::Tensor loss =
+            torch::smooth_l1_loss(pred * mask, target, at::Reduction::Sum, kHuberBeta) /
+            mask.sum().clamp_min(1);
+        optimizer.zero_grad();
+        loss.backward();
+        torch::nn::utils::clip_grad_norm_(net_->parameters(), 1.0);
+        optimizer.step();
+        if (options.on_progress && step % 20 == 0) {
+          options.on_progress(std::max(progress, elapsed_s / options.budget_s));
+        }
       }
+    };
+    if (validation.empty()) {
+      train_steps(windows, 0, options.max_steps, 1.0);
+    } else {
+      // Train without the validation traces, weigh the corrections on them, then go on with all.
+      const auto weigh_at = static_cast<std::size_t>(kWeighAt * static_cast<double>(options.max_steps));
+      train_steps(training, 0, weigh_at, kWeighAt);
+      net_->eval();
+      weights_ = weigh_corrections(validation);
+      net_->train();
+      train_steps(windows, weigh_at, options.max_steps, 1.0);
     }
     net_->eval();
   }
@@ -177,7 +231,7 @@ class SeqForecaster final : public Forecaster {
       for (std::size_t c = 0; c < kChannelCount; ++c) {
         for (std::size_t h = 0; h < horizons; ++h) {
           const std::size_t i = output_index(spec(), w, c, h);
-          const float correction = corrected(b, w, c) ? p[i] : 0.0F;
+          const float correction = corrected(b, w, c) ? weights_[c * horizons + h] * p[i] : 0.0F;
           out[i] = b.last[w][c] + (b.base[i] + correction) * b.scales[w][c];  // NaN: channel absent
         }
       }
@@ -189,6 +243,7 @@ class SeqForecaster final : public Forecaster {
     file.meta["phase_inputs"] = with_phases();
     file.meta["phases_stand"] = phases_stand_;
     file.meta["holding_level"] = holding_ == Holding::level;
+    file.meta["correction_weights"] = weights_;
     file.sections["torch"] = ml::module_to_bytes(*net_);
   }
 
@@ -203,6 +258,7 @@ class SeqForecaster final : public Forecaster {
     phases_stand_ = flag_or_false(file, "phases_stand", name);
     // Files written before it (no key) held the phases at the last value.
     holding_ = flag_or_false(file, "holding_level", name) ? Holding::level : Holding::last_value;
+    weights_ = correction_weights(file, name);
   }
 
  private:
@@ -212,6 +268,68 @@ class SeqForecaster final : public Forecaster {
                   static_cast<std::int64_t>(spec().outputs()));
   }
   bool with_phases() const { return net_->phase_inputs() > 0; }
+
+  // Per channel x horizon, in [0, 1]; all 1 for files from before the weights (no key).
+  std::vector<float> correction_weights(const ml::ModelFile& file, const std::string& name) const {
+    const auto it = file.meta.find("correction_weights");
+    if (it == file.meta.end()) return std::vector<float>(spec().outputs(), 1.0F);
+    const auto bad = [&] {
+      return ParseError(
+          name, 0, "correction_weights",
+          fmt::format("must be {} numbers in [0, 1], one per channel x horizon", spec().outputs()));
+    };
+    if (!it->is_array() || it->size() != spec().outputs()) throw bad();
+    std::vector<float> out;
+    for (const auto& v : *it) {
+      if (!v.is_number() || !(v.get<double>() >= 0 && v.get<double>() <= 1)) throw bad();
+      out.push_back(v.get<float>());
+    }
+    return out;
+  }
+
+  // Per channel x horizon, the weight of the network's corrections, among 0, 0.1, ..., 1, with the
+  // least absolute error (in units) on `windows`; 1 where they hold no target of that output.
+  std::vector<float> weigh_corrections(std::span<const WindowRef> windows) const {
+    constexpr std::size_t kChunk = 256;
+    const std::size_t horizons = spec().horizons.size();
+    std::vector<double> error(spec().outputs() * (kWeightSteps + 1), 0.0);
+    std::vector<std::size_t> count(spec().outputs(), 0);
+    for (std::size_t from = 0; from < windows.size(); from += kChunk) {
+      const auto chunk = windows.subspan(from, std::min(kChunk, windows.size() - from));
+      const Batch b = encode(chunk, spec(), with_phases(), holding_);
+      torch::Tensor pred;
+      {
+        c10::InferenceMode guard;
+        pred = net_->forward(b.x, b.phase).contiguous();
+      }
+      const float* p = pred.data_ptr<float>();
+      for (std::size_t w = 0; w < chunk.size(); ++w) {
+        for (std::size_t c = 0; c < kChannelCount; ++c) {
+          if (!corrected(b, w, c)) continue;
+          for (std::size_t h = 0; h < horizons; ++h) {
+            const std::size_t i = output_index(spec(), w, c, h);
+            const double truth = chunk[w].history.values[c][chunk[w].end + spec().horizon_steps(h)];
+            const double base = b.last[w][c] + b.base[i] * b.scales[w][c];
+            const double correction = p[i] * b.scales[w][c];
+            if (std::isnan(truth) || std::isnan(base) || std::isnan(correction)) continue;
+            const std::size_t o = c * horizons + h;
+            ++count[o];
+            for (int k = 0; k <= kWeightSteps; ++k) {
+              error[o * (kWeightSteps + 1) + k] += std::abs(truth - base - k * correction / kWeightSteps);
+            }
+          }
+        }
+      }
+    }
+    std::vector<float> weights(spec().outputs(), 1.0F);
+    for (std::size_t o = 0; o < weights.size(); ++o) {
+      if (count[o] == 0) continue;
+      const auto first = error.begin() + static_cast<std::ptrdiff_t>(o * (kWeightSteps + 1));
+      const auto best = std::min_element(first, first + kWeightSteps + 1) - first;
+      weights[o] = static_cast<float>(best) / kWeightSteps;
+    }
+    return weights;
+  }
 
   // Whether the network's output is added for channel c of window w: not where phases stand.
   bool corrected(const Batch& b, std::size_t w, std::size_t c) const {
@@ -245,6 +363,7 @@ class SeqForecaster final : public Forecaster {
   mutable SeqNet net_;
   bool phases_stand_ = true;          // false for model files from before it
   Holding holding_ = Holding::level;  // last_value for model files from before it
+  std::vector<float> weights_ = std::vector<float>(spec().outputs(), 1.0F);  // of the corrections
 };
 
 }  // namespace

@@ -34,15 +34,15 @@ std::vector<WindowRef> select_windows(std::span<const Trace> traces, const Forec
       out[j] = w;
     }
   };
-  for (const Trace& trace : traces) {
-    for (const GpuSeries& gpu : trace.gpus) {
+  for (std::size_t t = 0; t < traces.size(); ++t) {
+    for (const GpuSeries& gpu : traces[t].gpus) {
       for (const Segment& segment : gpu.segments) {
         const auto n = static_cast<double>(segment.size());
         const auto from = static_cast<std::size_t>(selection.from_fraction * n);
         const auto to = static_cast<std::size_t>(selection.to_fraction * n);
         const History history = history_of(segment);
         for (std::size_t end = std::max(from, min_end); end + max_h < to; end += stride) {
-          offer({history, end});
+          offer({history, end, static_cast<std::uint32_t>(t)});
         }
       }
     }
@@ -95,7 +95,8 @@ std::unique_ptr<Forecaster> train_forecaster(std::string_view name, std::span<co
   cal_sel.from_fraction = 1 - kCalibrationFraction;
   const std::vector<WindowRef> cal_windows = select_windows(traces, spec, cal_sel);
   if (fit_windows.empty()) {
-    const auto needs = (spec.step * spec.window.fine_steps + spec.horizons.back()) / (1 - kCalibrationFraction);
+    const auto needs =
+        (spec.step * spec.window.fine_steps + spec.horizons.back()) / (1 - kCalibrationFraction);
     throw Error(fmt::format(
         "no trace segment is long enough to train on: one needs about {:.1f} s without a gap (the longest "
         "horizon, the recent window and the calibration share); the longest is {}",

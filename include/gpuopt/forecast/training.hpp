@@ -23,6 +23,7 @@ struct WindowSelection {
 };
 
 // Origins with at least fine_steps of input and every horizon's target inside the segment.
+// Each window's `source` is the index of its trace in `traces`.
 // The windows point into `traces`, which must outlive them.
 std::vector<WindowRef> select_windows(std::span<const Trace> traces, const ForecastSpec& spec,
                                       const WindowSelection& selection);

@@ -5,6 +5,7 @@
 
 #include <array>
 #include <cstddef>
+#include <cstdint>
 #include <span>
 
 #include "gpuopt/forecast/channels.hpp"
@@ -22,6 +23,7 @@ struct History {
 struct WindowRef {
   History history;
   std::size_t end = 0;
+  std::uint32_t source = 0;  // index of the trace it comes from, for splits by trace (0 if unknown)
 };
 
 struct WindowConfig {

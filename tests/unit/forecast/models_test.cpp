@@ -173,6 +173,41 @@ INSTANTIATE_TEST_SUITE_P(Forecast, LearnedModels,
                            return name;
                          });
 
+// With traces to hold out, training weighs the network's corrections on some of them: one weight
+// in [0, 1] per channel x horizon, kept in the model file. At weight 0 the forecast is the phase rule's.
+TEST(SeqForecaster, CorrectionsAreWeighedOnHeldOutTracesAndWeightZeroIsThePhaseRule) {
+  const ForecastSpec spec = small_spec();
+  std::vector<Trace> traces;
+  for (int t = 0; t < 5; ++t) {
+    traces.push_back({"t" + std::to_string(t) + ".csv", {{DeviceInfo{}, {square_wave(900 + 100 * t)}}}});
+  }
+  TrainOptions options;
+  options.max_steps = 40;
+  const auto model = train_forecaster("seq:gru", traces, spec, options, 2000);
+  ml::ModelFile file;
+  model->save(file);
+  const auto& weights = file.meta.at("correction_weights");
+  ASSERT_EQ(weights.size(), spec.outputs());
+  for (const auto& w : weights) {
+    EXPECT_GE(w.get<double>(), 0.0);
+    EXPECT_LE(w.get<double>(), 1.0);
+  }
+
+  file.meta["correction_weights"] = std::vector<double>(spec.outputs(), 0.0);
+  const auto unweighted = load_forecaster(file, "m.gpuopt");
+  const auto rule = make_forecaster("phase", spec);
+  // A window inside a phase (phases found) and one before any switch was seen (none found).
+  const Segment flat = test::make_segment(1500, [](Channel c, std::size_t k) {
+    if (c == Channel::power) return 200.0F + static_cast<float>(k % 7);
+    if (c == Channel::gpu_util) return 50.0F + static_cast<float>(k % 3);
+    return kNaN;
+  });
+  for (const WindowRef& w :
+       {WindowRef{test::history(traces[0].gpus[0].segments[0]), 620}, WindowRef{test::history(flat), 1400}}) {
+    expect_same(predict_one(*unweighted, w), predict_one(*rule, w));
+  }
+}
+
 TEST(ModelFile, OtherDomainsAndMissingSectionsAreRejected) {
   ml::ModelFile file;
   file.meta = {{"domain", "memory"}, {"model", "tree:xgboost"}};
@@ -209,6 +244,19 @@ TEST(ModelFile, ImpossibleSpecsAreRejectedNamingTheField) {
   EXPECT_EQ(error_of([](auto& m) { m["calibration"]["level"] = 7; }), "calibration.level");
   // A persistence file relabelled as a tree model would forecast "no change" under XGBoost's name.
   EXPECT_EQ(error_of([](auto& m) { m["model"] = "tree:xgboost"; }), "xgb_outputs");
+  ml::ModelFile seq;
+  make_forecaster("seq:gru", small_spec())->save(seq);
+  for (const nlohmann::json& weights : {nlohmann::json(std::vector<double>(small_spec().outputs(), 1.5)),
+                                        nlohmann::json(std::vector<double>(1, 0.5)), nlohmann::json("all")}) {
+    ml::ModelFile file = seq;
+    file.meta["correction_weights"] = weights;
+    try {
+      load_forecaster(file, "m.gpuopt");
+      ADD_FAILURE() << weights.dump() << " was accepted";
+    } catch (const ParseError& e) {
+      EXPECT_EQ(e.field(), "correction_weights");
+    }
+  }
   EXPECT_EQ(error_of([](auto& m) {
               m["calibration"]["half_width"] = std::vector<double>(small_spec().outputs(), -1.0);
             }),
