@@ -3,7 +3,9 @@
 // (phases.hpp) into a head with one output per channel x horizon: a correction, in window-scale
 // units, to the phase forecast (the holding level where no phases are found). Where a channel's
 // phases are found, the phase forecast stands: the network's corrections to it did not carry over
-// to traces it had not seen. The only forecast file that uses libtorch.
+// to traces it had not seen. Elsewhere the correction is multiplied by a weight per channel x
+// horizon, chosen on traces held out of most of the training (fit). The only forecast file that
+// uses libtorch.
 #include <algorithm>
 #include <chrono>
 #include <cmath>

@@ -10,7 +10,8 @@
 //   seq:bigru-transformer  the hybrid: BiGRU feeding Transformer layers
 // The sequence models' head also gets the phase forecast and its inputs (long memory beyond the
 // 2-minute window); where a channel's phases are found, they leave the phase forecast as it is,
-// elsewhere they correct it. Learned models predict changes in window-normalized units (window.hpp).
+// elsewhere they correct it by a weighed amount (weights per channel x horizon chosen on traces
+// held out of most of the training). Learned models predict changes in window-normalized units (window.hpp).
 // A forecaster is not thread-safe; predict() may be called concurrently only on separate objects.
 #pragma once
 
