@@ -173,7 +173,7 @@ INSTANTIATE_TEST_SUITE_P(Forecast, LearnedModels,
                            return name;
                          });
 
-// With traces to hold out, training weighs the network's corrections on some of them: one weight
+// With four traces or more, training weighs the network's corrections on some held out: one weight
 // in [0, 1] per channel x horizon, kept in the model file. At weight 0 the forecast is the phase rule's.
 TEST(SeqForecaster, CorrectionsAreWeighedOnHeldOutTracesAndWeightZeroIsThePhaseRule) {
   const ForecastSpec spec = small_spec();
@@ -192,6 +192,11 @@ TEST(SeqForecaster, CorrectionsAreWeighedOnHeldOutTracesAndWeightZeroIsThePhaseR
     EXPECT_GE(w.get<double>(), 0.0);
     EXPECT_LE(w.get<double>(), 1.0);
   }
+
+  // Fewer than four traces: none is held out, and the corrections keep their full weight.
+  ml::ModelFile few;
+  train_forecaster("seq:gru", std::span<const Trace>(traces).first(3), spec, options, 2000)->save(few);
+  EXPECT_EQ(few.meta.at("correction_weights"), nlohmann::json(std::vector<float>(spec.outputs(), 1.0F)));
 
   file.meta["correction_weights"] = std::vector<double>(spec.outputs(), 0.0);
   const auto unweighted = load_forecaster(file, "m.gpuopt");
