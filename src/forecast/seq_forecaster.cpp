@@ -32,7 +32,8 @@ constexpr std::int64_t kHeadWidth = 64;
 constexpr double kWeighAt = 0.8;
 constexpr double kValidationShare = 0.25;
 constexpr std::size_t kValidationWindows = 4096;
-constexpr int kWeightSteps = 10;  // candidate weights 0, 0.1, ..., 1
+constexpr std::size_t kMinSourcesToHoldOut = 4;  // with fewer traces, none is held out (weights 1)
+constexpr int kWeightSteps = 10;                 // candidate weights 0, 0.1, ..., 1
 
 ml::SeqEncoderOptions encoder_options(std::string_view arch) {
   ml::SeqEncoderOptions o;
@@ -121,14 +122,14 @@ Batch encode(std::span<const WindowRef> windows, const ForecastSpec& spec, bool 
 }
 
 // The windows of about kValidationShare of the sources (traces), drawn by `seed`, and the rest.
-// No validation windows with fewer than four sources: too few to hold any out.
+// No validation windows with fewer than kMinSourcesToHoldOut sources.
 std::pair<std::vector<WindowRef>, std::vector<WindowRef>> split_by_source(std::span<const WindowRef> windows,
                                                                           std::uint64_t seed) {
   std::vector<std::uint32_t> sources;
   for (const WindowRef& w : windows) sources.push_back(w.source);
   std::ranges::sort(sources);
   sources.erase(std::unique(sources.begin(), sources.end()), sources.end());
-  if (sources.size() < 4) return {{windows.begin(), windows.end()}, {}};
+  if (sources.size() < kMinSourcesToHoldOut) return {{windows.begin(), windows.end()}, {}};
   std::mt19937_64 rng(seed);
   std::ranges::shuffle(sources, rng);
   const auto held =
