@@ -222,12 +222,7 @@ class SeqForecaster final : public Forecaster {
 
   void predict(std::span<const WindowRef> windows, std::span<float> out) const override {
     if (windows.empty()) return;
-    const Batch b = encode(windows, spec(), with_phases(), holding_);
-    torch::Tensor pred;
-    {
-      c10::InferenceMode guard;
-      pred = net_->forward(b.x, b.phase).contiguous();
-    }
+    const auto [b, pred] = infer(windows);
     const float* p = pred.data_ptr<float>();
     const std::size_t horizons = spec().horizons.size();
     for (std::size_t w = 0; w < windows.size(); ++w) {
@@ -272,6 +267,15 @@ class SeqForecaster final : public Forecaster {
   }
   bool with_phases() const { return net_->phase_inputs() > 0; }
 
+  // The inputs of `windows` and the network's raw output for them, [windows, outputs], without
+  // gradients.
+  std::pair<Batch, torch::Tensor> infer(std::span<const WindowRef> windows) const {
+    Batch b = encode(windows, spec(), with_phases(), holding_);
+    c10::InferenceMode guard;
+    torch::Tensor pred = net_->forward(b.x, b.phase).contiguous();
+    return {std::move(b), std::move(pred)};
+  }
+
   // Per channel x horizon, in [0, 1]; all 1 for files from before the weights (no key).
   std::vector<float> correction_weights(const ml::ModelFile& file, const std::string& name) const {
     const auto it = file.meta.find("correction_weights");
@@ -299,12 +303,7 @@ class SeqForecaster final : public Forecaster {
     std::vector<std::size_t> count(spec().outputs(), 0);
     for (std::size_t from = 0; from < windows.size(); from += kChunk) {
       const auto chunk = windows.subspan(from, std::min(kChunk, windows.size() - from));
-      const Batch b = encode(chunk, spec(), with_phases(), holding_);
-      torch::Tensor pred;
-      {
-        c10::InferenceMode guard;
-        pred = net_->forward(b.x, b.phase).contiguous();
-      }
+      const auto [b, pred] = infer(chunk);
       const float* p = pred.data_ptr<float>();
       for (std::size_t w = 0; w < chunk.size(); ++w) {
         for (std::size_t c = 0; c < kChannelCount; ++c) {
