@@ -1,6 +1,7 @@
 // Internal: the constructors behind the registry, and helpers shared by the models.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <memory>
 #include <random>
@@ -14,7 +15,7 @@ namespace gpuopt::forecast {
 
 std::unique_ptr<Forecaster> make_persistence(const ForecastSpec& spec);
 std::unique_ptr<Forecaster> make_moving_average(const ForecastSpec& spec);
-std::unique_ptr<Forecaster> make_phase_rule(const ForecastSpec& spec);  // baselines.cpp
+std::unique_ptr<Forecaster> make_phase_rule(const ForecastSpec& spec);       // baselines.cpp
 std::unique_ptr<Forecaster> make_tree_forecaster(const ForecastSpec& spec);  // tree_forecaster.cpp
 std::unique_ptr<Forecaster> make_seq_forecaster(std::string_view arch,
                                                 const ForecastSpec& spec);  // seq_forecaster.cpp
@@ -25,6 +26,16 @@ History history_of(const Segment& segment);
 // Index of (window, channel, horizon) in predict()'s output.
 inline std::size_t output_index(const ForecastSpec& spec, std::size_t w, std::size_t c, std::size_t h) {
   return w * spec.outputs() + c * spec.horizons.size() + h;
+}
+
+// The first candidate whose error is within `margin` (a share, 0.01 = 1 %) of the least error:
+// with candidates in order of trust, a less trusted one must win by more than the margin. How the
+// sequence models pick the weight of their corrections. `errors` must not be empty.
+inline std::size_t first_within_margin(std::span<const double> errors, double margin) {
+  const double least = *std::min_element(errors.begin(), errors.end());
+  const auto kept =
+      std::find_if(errors.begin(), errors.end(), [&](double e) { return e <= least * (1 + margin); });
+  return static_cast<std::size_t>(kept - errors.begin());
 }
 
 }  // namespace gpuopt::forecast

@@ -34,6 +34,9 @@ constexpr double kValidationShare = 0.25;
 constexpr std::size_t kValidationWindows = 4096;
 constexpr std::size_t kMinSourcesToHoldOut = 4;  // with fewer traces, none is held out (weights 1)
 constexpr int kWeightSteps = 10;                 // candidate weights 0, 0.1, ..., 1
+// The smallest weight whose held-out error is within this share of the least one is kept: a
+// correction that barely helps on a few traces is not trusted on the next ones.
+constexpr double kWeightMargin = 0.01;
 
 ml::SeqEncoderOptions encoder_options(std::string_view arch) {
   ml::SeqEncoderOptions o;
@@ -294,8 +297,9 @@ class SeqForecaster final : public Forecaster {
     return out;
   }
 
-  // Per channel x horizon, the weight of the network's corrections, among 0, 0.1, ..., 1, with the
-  // least absolute error (in units) on `windows`; 1 where they hold no target of that output.
+  // Per channel x horizon, the smallest weight of the network's corrections, among 0, 0.1, ..., 1,
+  // whose absolute error (in units) on `windows` is within kWeightMargin of the least; 1 where they
+  // hold no target of that output.
   std::vector<float> weigh_corrections(std::span<const WindowRef> windows) const {
     constexpr std::size_t kChunk = 256;
     const std::size_t horizons = spec().horizons.size();
@@ -326,9 +330,8 @@ class SeqForecaster final : public Forecaster {
     std::vector<float> weights(spec().outputs(), 1.0F);
     for (std::size_t o = 0; o < weights.size(); ++o) {
       if (count[o] == 0) continue;
-      const auto first = error.begin() + static_cast<std::ptrdiff_t>(o * (kWeightSteps + 1));
-      const auto best = std::min_element(first, first + kWeightSteps + 1) - first;
-      weights[o] = static_cast<float>(best) / kWeightSteps;
+      const std::span<const double> by_weight(error.data() + o * (kWeightSteps + 1), kWeightSteps + 1);
+      weights[o] = static_cast<float>(first_within_margin(by_weight, kWeightMargin)) / kWeightSteps;
     }
     return weights;
   }

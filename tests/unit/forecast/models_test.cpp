@@ -11,6 +11,7 @@
 #include "gpuopt/forecast/evaluation.hpp"
 #include "gpuopt/forecast/forecaster.hpp"
 #include "gpuopt/forecast/training.hpp"
+#include "models.hpp"
 
 namespace gpuopt::forecast {
 namespace {
@@ -172,6 +173,18 @@ INSTANTIATE_TEST_SUITE_P(Forecast, LearnedModels,
                            for (char& c : name) c = std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
                            return name;
                          });
+
+// A correction weight (candidates in order 0, 0.1, ..., 1) must beat the smaller ones by more than
+// the margin; ties and near-ties go to the smaller weight.
+TEST(SeqForecaster, TheSmallestWeightWithinTheMarginOfTheLeastErrorIsKept) {
+  const std::vector<double> near_tie{10.0, 9.95, 9.92};
+  EXPECT_EQ(first_within_margin(near_tie, 0.01), 0U);
+  EXPECT_EQ(first_within_margin(near_tie, 0.0), 2U);
+  const std::vector<double> clear_win{12.0, 10.5, 10.0, 10.08};
+  EXPECT_EQ(first_within_margin(clear_win, 0.01), 2U);
+  const std::vector<double> tie{3.0, 3.0};
+  EXPECT_EQ(first_within_margin(tie, 0.0), 0U);
+}
 
 // With four traces or more, training weighs the network's corrections on some held out: one weight
 // in [0, 1] per channel x horizon, kept in the model file. At weight 0 the forecast is the phase rule's.
