@@ -110,6 +110,14 @@ PhaseState find_phases(const WindowRef& w, Channel c, float scale, std::chrono::
       buckets.begin() + static_cast<std::ptrdiff_t>(last_other->from),
       buckets.begin() + static_cast<std::ptrdiff_t>(last_other->from + last_other->length));
   state.other_level = quantile(level, 0.5);
+  std::vector<float> samples;
+  const std::size_t from = first + last_other->from * per_bucket;
+  const std::size_t to = first + (last_other->from + last_other->length) * per_bucket;
+  const std::size_t stride = std::max<std::size_t>(1, (to - from) / kPhaseLevelSamples);
+  for (std::size_t k = from; k < to; k += stride) {
+    if (!std::isnan(series[k])) samples.push_back(series[k]);
+  }
+  state.other_sample_level = samples.empty() ? state.other_level : quantile(samples, 0.5);
   state.found = true;
   return state;
 }
@@ -134,7 +142,8 @@ void phase_features(const WindowRef& w, const ForecastSpec& spec, const ChannelV
   for (std::size_t c = 0; c < kChannelCount; ++c) {
     if (std::isnan(last[c]) || std::isnan(scales[c])) continue;
     const auto channel = static_cast<Channel>(c);
-    const PhaseState s = find_phases(w, channel, scales[c], spec.step);
+    PhaseState s = find_phases(w, channel, scales[c], spec.step);
+    if (holding == Holding::seasonal) s.other_level = s.other_sample_level;
     float* f = out.data() + c * per_channel;
     if (s.found) {
       f[0] = 1;
@@ -143,11 +152,12 @@ void phase_features(const WindowRef& w, const ForecastSpec& spec, const ChannelV
       f[3] = static_cast<float>(std::clamp(s.other_s / 60.0, 0.0, 5.0));
     }
     if (!s.found && holding == Holding::last_value) continue;
+    const std::size_t period = holding == Holding::seasonal ? level_period(w, channel, spec.step) : 0;
     for (std::size_t h = 0; h < spec.horizons.size(); ++h) {
       const double horizon_s = std::chrono::duration<double>(spec.horizons[h]).count();
       // The holding level is not needed where the forecast has switched to the other phase.
-      const bool hold = holding == Holding::level && !phase_switched(s, horizon_s);
-      const float held = hold ? holding_level(w, channel, last[c], spec.step, horizon_s) : last[c];
+      const bool hold = holding != Holding::last_value && !phase_switched(s, horizon_s);
+      const float held = hold ? holding_level(w, channel, last[c], spec.step, horizon_s, period) : last[c];
       f[kPhaseForecastOffset + h] = (phase_forecast(s, held, horizon_s) - last[c]) / scales[c];
     }
   }

@@ -10,8 +10,10 @@
 //
 // The phase forecast assumes the phases keep their last durations: the value `h` ahead is the
 // holding level (holding_level.hpp) while the current phase lasts, then the last other phase's
-// median level, alternating. A phase that has outlasted its expected duration by more than 2 s has
-// broken the pattern: the forecast is then the holding level, as where no phases are found.
+// level, alternating: the median of its samples (of its 1 s means in model files from before
+// 2026-12-05: a phase of short bursts has a mean far above its typical sample). A phase that has outlasted
+// its expected duration by more than 2 s has broken the pattern: the forecast is then the holding level, as
+// where no phases are found.
 #pragma once
 
 #include <chrono>
@@ -23,13 +25,16 @@
 namespace gpuopt::forecast {
 
 inline constexpr std::chrono::minutes kPhaseLookback{15};
+inline constexpr std::size_t kPhaseLevelSamples = 256;
 
 struct PhaseState {
   bool found = false;
-  float other_level = 0;  // median of the last complete phase of the other kind, in the channel's unit
-  double elapsed_s = 0;   // of the current phase so far
-  double same_s = 0;      // the last complete phase of the current kind
-  double other_s = 0;     // the last complete phase of the other kind
+  float other_level =
+      0;  // median of the 1 s means of the last complete phase of the other kind, in the channel's unit
+  float other_sample_level = 0;  // median of that phase's samples (at most kPhaseLevelSamples)
+  double elapsed_s = 0;          // of the current phase so far
+  double same_s = 0;             // the last complete phase of the current kind
+  double other_s = 0;            // the last complete phase of the other kind
 };
 
 // Steps of history the phases read (kPhaseLookback on a grid of `step`).
@@ -46,8 +51,10 @@ bool phase_switched(const PhaseState& s, double horizon_s);
 float phase_forecast(const PhaseState& s, float holding, double horizon_s);
 
 // How the phase forecast holds a phase: at the last value (model files from before the holding
-// level) or at the holding level.
-enum class Holding { last_value, level };
+// level), at the holding level without its seasonal candidate and with the other phase's level as
+// the median of its 1 s means (model files from before 2026-12-05), or as holding_level.hpp and
+// this header describe (`seasonal`, the current rule).
+enum class Holding { last_value, level, seasonal };
 
 // Inputs the sequence models' head gets from the phases, per channel: found, (other level - last) /
 // scale, time to the expected end of the phase (minutes, clipped to [-2, 2]), the other phase's

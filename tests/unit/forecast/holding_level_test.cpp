@@ -65,6 +65,46 @@ TEST(HoldingLevel, ItReadsNothingAfterTheWindowsEnd) {
   EXPECT_FLOAT_EQ(holding_level(at(s, 999), Channel::power, 600, 100ms, 30), before);
 }
 
+// 100 W with a 600 W burst of two steps every 6.2 s (62 steps), like LLM inference's token bursts.
+Segment bursts(std::size_t steps) {
+  return test::make_segment(steps, [](Channel c, std::size_t k) {
+    if (c != Channel::power) return kNaN;
+    return k % 62 < 2 ? 600.0F : 100.0F;
+  });
+}
+
+TEST(HoldingLevel, APeriodicChannelHasItsPeriodAndARandomOrFlatOneNone) {
+  EXPECT_EQ(level_period(at(bursts(1200), 1199), Channel::power, 100ms), 62U);
+  EXPECT_EQ(level_period(at(noisy_flat(1200, 1199), 1199), Channel::power, 100ms), 0U);
+  const Segment flat =
+      test::make_segment(1200, [](Channel c, std::size_t) { return c == Channel::power ? 300.0F : kNaN; });
+  EXPECT_EQ(level_period(at(flat, 1199), Channel::power, 100ms), 0U);
+  EXPECT_EQ(level_period(at(bursts(1200), 500), Channel::power, 100ms), 0U);      // under 60 s of history
+  EXPECT_EQ(level_period(at(bursts(1200), 1199), Channel::gpu_util, 100ms), 0U);  // absent
+  // A gap (NaN) in the last minute: no period.
+  Segment gap = bursts(1200);
+  gap.values[index_of(Channel::power)][1100] = kNaN;
+  EXPECT_EQ(level_period(at(gap, 1199), Channel::power, 100ms), 0U);
+}
+
+TEST(HoldingLevel, WithItsPeriodAPeriodicChannelIsForecastAtTheSamePointOfItsCycle) {
+  const Segment s = bursts(1200);
+  const auto& power = s.values[index_of(Channel::power)];
+  // An origin whose value 5 s (50 steps) ahead is a burst.
+  std::size_t end = 1100;
+  while ((end + 50) % 62 != 0) ++end;
+  const std::size_t period = level_period(at(s, end), Channel::power, 100ms);
+  ASSERT_EQ(period, 62U);
+  EXPECT_FLOAT_EQ(holding_level(at(s, end), Channel::power, power[end], 100ms, 5, period), 600);
+  // Without the seasonal candidate the bursts are noise around 100 W.
+  EXPECT_FLOAT_EQ(holding_level(at(s, end), Channel::power, power[end], 100ms, 5), 100);
+  // It reads nothing after the window's end.
+  Segment changed = s;
+  for (std::size_t k = end + 1; k < 1200; ++k) changed.values[index_of(Channel::power)][k] = 5000;
+  EXPECT_EQ(level_period(at(changed, end), Channel::power, 100ms), period);
+  EXPECT_FLOAT_EQ(holding_level(at(changed, end), Channel::power, power[end], 100ms, 5, period), 600);
+}
+
 // Where no phases are found, the sequence models' per-horizon phase inputs (their base) are the
 // holding level's change; model files from before it (no key) keep the last value.
 TEST(HoldingLevel, TheSequenceModelsStartFromItAndOldFilesFromTheLastValue) {
@@ -100,6 +140,31 @@ TEST(HoldingLevel, TheSequenceModelsStartFromItAndOldFilesFromTheLastValue) {
   const std::size_t p5 = index_of(Channel::power) * 3 + 1;
   EXPECT_GT(before[p5] - now[p5], 150);
   file.meta["holding_level"] = 1;
+  EXPECT_THROW(load_forecaster(file, "bad.gpuopt"), ParseError);
+}
+
+// Model files record that they hold with the seasonal candidate; files from before it hold without.
+TEST(HoldingLevel, ModelFilesFromBeforeTheSeasonalCandidateHoldWithoutIt) {
+  ForecastSpec spec;
+  spec.horizons = {5s};
+  const Segment s = bursts(1200);
+  std::size_t end = 1100;
+  while ((end + 50) % 62 != 0) ++end;  // the value 5 s ahead is a burst
+  const WindowRef w = at(s, end);
+  const auto seq = make_forecaster("seq:gru", spec);
+  ml::ModelFile file;
+  seq->save(file);
+  EXPECT_EQ(file.meta.at("seasonal_holding"), true);
+  file.meta.erase("seasonal_holding");
+  const auto old = load_forecaster(file, "old.gpuopt");
+  std::vector<float> now(spec.outputs());
+  std::vector<float> before(spec.outputs());
+  seq->predict(std::span<const WindowRef>(&w, 1), now);
+  old->predict(std::span<const WindowRef>(&w, 1), before);
+  // The bases are 600 and 100 W; the untrained net's corrections are a fraction of a scale.
+  const std::size_t p5 = index_of(Channel::power);
+  EXPECT_GT(now[p5] - before[p5], 250);
+  file.meta["seasonal_holding"] = "yes";
   EXPECT_THROW(load_forecaster(file, "bad.gpuopt"), ParseError);
 }
 

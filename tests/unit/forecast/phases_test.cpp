@@ -37,6 +37,27 @@ TEST(Phases, FindsTheCurrentPhaseAndTheDurationsOfTheLastOnes) {
   EXPECT_FLOAT_EQ(p.other_level, 150);
 }
 
+// A checkpoint phase of short bursts (400 W one step in four, 100 W otherwise): its 1 s means are
+// 160-190 W, values it never reads; its typical sample is 100 W.
+TEST(Phases, TheOtherPhasesSampleLevelIsTheMedianOfItsSamplesNotOfItsMeans) {
+  const Segment s = test::make_segment(1200, [](Channel c, std::size_t k) {
+    if (c != Channel::power) return kNaN;
+    if (k % 300 < 200) return 500.0F;
+    return k % 4 == 0 ? 400.0F : 100.0F;
+  });
+  const PhaseState p = find_phases(at(s, 1049), Channel::power, 500, 100ms);
+  ASSERT_TRUE(p.found);
+  EXPECT_FLOAT_EQ(p.other_sample_level, 100);
+  EXPECT_GE(p.other_level, 160);  // 2 or 3 bursts per second
+  // The phase rule (the current rule) forecasts the checkpoint at the sample level.
+  ForecastSpec spec;
+  spec.horizons = {8s};
+  std::vector<float> out(spec.outputs());
+  const WindowRef w = at(s, 1049);
+  make_forecaster("phase", spec)->predict(std::span<const WindowRef>(&w, 1), out);
+  EXPECT_FLOAT_EQ(out[index_of(Channel::power)], 100);
+}
+
 TEST(Phases, TheForecastSwitchesWhenThePhaseIsDueToEndAndSwitchesBack) {
   const Segment s = compute_and_checkpoint(1200);
   const PhaseState p = find_phases(at(s, 1049), Channel::power, 500, 100ms);
