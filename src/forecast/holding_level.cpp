@@ -16,6 +16,14 @@ constexpr double kMinPeriodS = 1;       // ... for lags from here ...
 constexpr double kMaxPeriodS = 30;      // ... to here
 constexpr double kMinAutocorrelation = 0.3;
 
+// Median of `values` (reordered); NaN when empty.
+float median_of(std::span<float> values) {
+  if (values.empty()) return kNaN;
+  const auto mid = values.begin() + static_cast<std::ptrdiff_t>(values.size() / 2);
+  std::nth_element(values.begin(), mid, values.end());
+  return *mid;
+}
+
 // Median of the values of `steps` steps ending at `t` (at most kHoldingSamples, evenly spaced;
 // NaNs skipped); NaN when none.
 float median_before(std::span<const float> series, std::size_t t, std::size_t steps) {
@@ -27,10 +35,7 @@ float median_before(std::span<const float> series, std::size_t t, std::size_t st
     const float v = series[t - k];
     if (!std::isnan(v)) values[n++] = v;
   }
-  if (n == 0) return kNaN;
-  const auto mid = values.begin() + static_cast<std::ptrdiff_t>(n / 2);
-  std::nth_element(values.begin(), mid, values.begin() + static_cast<std::ptrdiff_t>(n));
-  return *mid;
+  return median_of(std::span(values).first(n));
 }
 
 // Median of the values 1, 2, ... periods before t + horizon_steps that are at or before t (at most
@@ -46,10 +51,7 @@ float seasonal_median(std::span<const float> series, std::size_t t, std::size_t 
     const float v = series[target - back];
     if (!std::isnan(v)) values[n++] = v;
   }
-  if (n == 0) return kNaN;
-  const auto mid = values.begin() + static_cast<std::ptrdiff_t>(n / 2);
-  std::nth_element(values.begin(), mid, values.begin() + static_cast<std::ptrdiff_t>(n));
-  return *mid;
+  return median_of(std::span(values).first(n));
 }
 
 std::array<float, kCandidates> candidates(std::span<const float> series, std::size_t t,

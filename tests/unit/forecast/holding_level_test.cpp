@@ -73,6 +73,10 @@ Segment bursts(std::size_t steps) {
   });
 }
 
+// An origin of bursts() whose value 5 s (50 steps) ahead is a burst.
+constexpr std::size_t kBurstAhead = 1128;
+static_assert((kBurstAhead + 50) % 62 == 0);
+
 TEST(HoldingLevel, APeriodicChannelHasItsPeriodAndARandomOrFlatOneNone) {
   EXPECT_EQ(level_period(at(bursts(1200), 1199), Channel::power, 100ms), 62U);
   EXPECT_EQ(level_period(at(noisy_flat(1200, 1199), 1199), Channel::power, 100ms), 0U);
@@ -90,9 +94,7 @@ TEST(HoldingLevel, APeriodicChannelHasItsPeriodAndARandomOrFlatOneNone) {
 TEST(HoldingLevel, WithItsPeriodAPeriodicChannelIsForecastAtTheSamePointOfItsCycle) {
   const Segment s = bursts(1200);
   const auto& power = s.values[index_of(Channel::power)];
-  // An origin whose value 5 s (50 steps) ahead is a burst.
-  std::size_t end = 1100;
-  while ((end + 50) % 62 != 0) ++end;
+  const std::size_t end = kBurstAhead;
   const std::size_t period = level_period(at(s, end), Channel::power, 100ms);
   ASSERT_EQ(period, 62U);
   EXPECT_FLOAT_EQ(holding_level(at(s, end), Channel::power, power[end], 100ms, 5, period), 600);
@@ -103,6 +105,24 @@ TEST(HoldingLevel, WithItsPeriodAPeriodicChannelIsForecastAtTheSamePointOfItsCyc
   for (std::size_t k = end + 1; k < 1200; ++k) changed.values[index_of(Channel::power)][k] = 5000;
   EXPECT_EQ(level_period(at(changed, end), Channel::power, 100ms), period);
   EXPECT_FLOAT_EQ(holding_level(at(changed, end), Channel::power, power[end], 100ms, 5, period), 600);
+}
+
+// An untrained seq:gru's forecast of `w` now, and once loaded from its model file without the
+// (true) flag `key`, as files from before the flag are; and that file.
+struct OldAndNew {
+  std::vector<float> now;
+  std::vector<float> before;
+  ml::ModelFile file;
+};
+OldAndNew with_and_without(const ForecastSpec& spec, const WindowRef& w, const std::string& key) {
+  OldAndNew r{std::vector<float>(spec.outputs()), std::vector<float>(spec.outputs()), {}};
+  const auto seq = make_forecaster("seq:gru", spec);
+  seq->save(r.file);
+  EXPECT_EQ(r.file.meta.at(key), true);
+  r.file.meta.erase(key);
+  seq->predict(std::span<const WindowRef>(&w, 1), r.now);
+  load_forecaster(r.file, "old.gpuopt")->predict(std::span<const WindowRef>(&w, 1), r.before);
+  return r;
 }
 
 // Where no phases are found, the sequence models' per-horizon phase inputs (their base) are the
@@ -126,16 +146,7 @@ TEST(HoldingLevel, TheSequenceModelsStartFromItAndOldFilesFromTheLastValue) {
   phase_features(w, spec, last, scales, Holding::last_value, f);
   EXPECT_EQ(f[power + kPhaseForecastOffset + 1], 0);
 
-  const auto seq = make_forecaster("seq:gru", spec);
-  ml::ModelFile file;
-  seq->save(file);
-  EXPECT_EQ(file.meta.at("holding_level"), true);
-  file.meta.erase("holding_level");
-  const auto old = load_forecaster(file, "old.gpuopt");
-  std::vector<float> now(spec.outputs());
-  std::vector<float> before(spec.outputs());
-  seq->predict(std::span<const WindowRef>(&w, 1), now);
-  old->predict(std::span<const WindowRef>(&w, 1), before);
+  auto [now, before, file] = with_and_without(spec, w, "holding_level");
   // The untrained net's corrections are a fraction of a scale; the base moves 5 s ahead by ~300 W.
   const std::size_t p5 = index_of(Channel::power) * 3 + 1;
   EXPECT_GT(before[p5] - now[p5], 150);
@@ -148,19 +159,8 @@ TEST(HoldingLevel, ModelFilesFromBeforeTheSeasonalCandidateHoldWithoutIt) {
   ForecastSpec spec;
   spec.horizons = {5s};
   const Segment s = bursts(1200);
-  std::size_t end = 1100;
-  while ((end + 50) % 62 != 0) ++end;  // the value 5 s ahead is a burst
-  const WindowRef w = at(s, end);
-  const auto seq = make_forecaster("seq:gru", spec);
-  ml::ModelFile file;
-  seq->save(file);
-  EXPECT_EQ(file.meta.at("seasonal_holding"), true);
-  file.meta.erase("seasonal_holding");
-  const auto old = load_forecaster(file, "old.gpuopt");
-  std::vector<float> now(spec.outputs());
-  std::vector<float> before(spec.outputs());
-  seq->predict(std::span<const WindowRef>(&w, 1), now);
-  old->predict(std::span<const WindowRef>(&w, 1), before);
+  const WindowRef w = at(s, kBurstAhead);
+  auto [now, before, file] = with_and_without(spec, w, "seasonal_holding");
   // The bases are 600 and 100 W; the untrained net's corrections are a fraction of a scale.
   const std::size_t p5 = index_of(Channel::power);
   EXPECT_GT(now[p5] - before[p5], 250);
