@@ -11,9 +11,9 @@
 // The phase forecast assumes the phases keep their last durations: the value `h` ahead is the
 // holding level (holding_level.hpp) while the current phase lasts, then the last other phase's
 // level, alternating: the median of its samples (of its 1 s means in model files from before
-// 2026-12-05: a phase of short bursts has a mean far above its typical sample). A phase that has outlasted
-// its expected duration by more than 2 s has broken the pattern: the forecast is then the holding level, as
-// where no phases are found.
+// 2026-12-05: a phase of short bursts has a mean far above its typical sample). A phase that has
+// outlasted its expected duration by more than 2 s has broken the pattern: the forecast is then the
+// holding level, as where no phases are found.
 #pragma once
 
 #include <chrono>
@@ -29,12 +29,13 @@ inline constexpr std::size_t kPhaseLevelSamples = 256;
 
 struct PhaseState {
   bool found = false;
-  float other_level =
-      0;  // median of the 1 s means of the last complete phase of the other kind, in the channel's unit
-  float other_sample_level = 0;  // median of that phase's samples (at most kPhaseLevelSamples)
-  double elapsed_s = 0;          // of the current phase so far
-  double same_s = 0;             // the last complete phase of the current kind
-  double other_s = 0;            // the last complete phase of the other kind
+  // The last complete phase of the other kind, in the channel's unit: the median of its 1 s means,
+  // and of its samples (at most kPhaseLevelSamples, evenly spaced).
+  float other_level = 0;
+  float other_sample_level = 0;
+  double elapsed_s = 0;  // of the current phase so far
+  double same_s = 0;     // the last complete phase of the current kind
+  double other_s = 0;    // the last complete phase of the other kind
 };
 
 // Steps of history the phases read (kPhaseLookback on a grid of `step`).
