@@ -2,10 +2,13 @@
 
 #include <algorithm>
 
+#include "holding_level.hpp"
 #include "phases.hpp"
 
 namespace gpuopt::forecast {
 namespace {
+
+constexpr EpochMs kPeriodRefreshMs = std::chrono::milliseconds(kPeriodRefresh).count();
 
 History history_of(const ChannelSeries& buffer) {
   History h;
@@ -28,6 +31,8 @@ OnlineForecaster::OnlineForecaster(const Forecaster& model, const std::vector<De
                                0,
                                d.mem_total_mib,
                                AnomalyDetector(model.spec(), d.mem_total_mib),
+                               std::nullopt,
+                               {},
                                std::nullopt});
   }
 }
@@ -39,6 +44,7 @@ void OnlineForecaster::append(Gpu& gpu, bool new_segment, EpochMs time_ms, const
     gpu.times.clear();
     gpu.new_steps = 0;
     gpu.detector = AnomalyDetector(model_->spec(), gpu.mem_total_mib);
+    gpu.periods_time_ms.reset();
   }
   // Dropping the oldest steps only now and then keeps appends amortized O(1).
   if (gpu.times.size() >= 2 * keep_steps_) {
@@ -80,7 +86,16 @@ void OnlineForecaster::forecast(std::vector<Gpu*>& gpus, std::vector<OnlineAnoma
   std::vector<std::size_t> which;
   for (std::size_t i = 0; i < gpus.size(); ++i) {
     if (gpus[i]->times.size() < static_cast<std::size_t>(spec.window.fine_steps)) continue;
-    windows.push_back({history_of(gpus[i]->buffer), gpus[i]->times.size() - 1});
+    Gpu& gpu = *gpus[i];
+    WindowRef w{history_of(gpu.buffer), gpu.times.size() - 1};
+    if (!gpu.periods_time_ms || gpu.times.back() - *gpu.periods_time_ms >= kPeriodRefreshMs) {
+      for (std::size_t c = 0; c < kChannelCount; ++c) {
+        gpu.periods[c] = static_cast<std::uint32_t>(level_period(w, static_cast<Channel>(c), spec.step));
+      }
+      gpu.periods_time_ms = gpu.times.back();
+    }
+    w.periods = &gpu.periods;
+    windows.push_back(w);
     which.push_back(i);
   }
   // One batched prediction for every GPU of the round.

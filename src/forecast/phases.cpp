@@ -152,7 +152,9 @@ void phase_features(const WindowRef& w, const ForecastSpec& spec, const ChannelV
       f[3] = static_cast<float>(std::clamp(s.other_s / 60.0, 0.0, 5.0));
     }
     if (!s.found && holding == Holding::last_value) continue;
-    const std::size_t period = holding == Holding::seasonal ? level_period(w, channel, spec.step) : 0;
+    const std::size_t period = holding != Holding::seasonal ? 0
+                               : w.periods != nullptr       ? (*w.periods)[c]
+                                                            : level_period(w, channel, spec.step);
     for (std::size_t h = 0; h < spec.horizons.size(); ++h) {
       const double horizon_s = std::chrono::duration<double>(spec.horizons[h]).count();
       // The holding level is not needed where the forecast has switched to the other phase.

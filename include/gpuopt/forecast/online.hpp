@@ -2,6 +2,7 @@
 // forecast whenever a round brings new steps, and the anomaly rules on every step.
 #pragma once
 
+#include <chrono>
 #include <map>
 #include <optional>
 #include <span>
@@ -22,6 +23,11 @@ struct OnlineAnomaly {
   int gpu = 0;  // Sample::gpu
   Anomaly anomaly;
 };
+
+// The channels' level periods (the phase forecast's seasonal candidate) are found once every
+// kPeriodRefresh rather than at every step, the autocorrelation that finds them being most of a
+// forecast's cost; between refreshes the forecast uses the last ones.
+inline constexpr std::chrono::seconds kPeriodRefresh{1};
 
 // Not thread-safe: one thread feeds it (the sampler's); copy latest() out for other threads.
 class OnlineForecaster {
@@ -48,6 +54,8 @@ class OnlineForecaster {
     std::optional<double> mem_total_mib;
     AnomalyDetector detector;
     std::optional<GpuForecast> latest;
+    ChannelPeriods periods{};                // the channels' level periods ...
+    std::optional<EpochMs> periods_time_ms;  // ... at this step (none yet in this segment)
   };
   void append(Gpu& gpu, bool new_segment, EpochMs time_ms, const ChannelValues& values);
   void forecast(std::vector<Gpu*>& gpus, std::vector<OnlineAnomaly>& found, const std::vector<int>& ids);

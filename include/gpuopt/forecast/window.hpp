@@ -18,12 +18,19 @@ struct History {
   std::size_t size() const { return values[0].size(); }
 };
 
+// Per channel, the period of its level in grid steps, 0 for none (the seasonal candidate of the
+// phase forecast, docs/forecast.md).
+using ChannelPeriods = std::array<std::uint32_t, kChannelCount>;
+
 // The forecast origin: step `end` of `history` is the latest observation. Nothing after `end`
 // is input; training reads targets there.
 struct WindowRef {
   History history;
   std::size_t end = 0;
   std::uint32_t source = 0;  // index of the trace it comes from, for splits by trace (0 if unknown)
+  // The channels' level periods, when the caller keeps them: the online forecaster refreshes them
+  // once a second. Null: forecasters compute them at `end` (must outlive the forecast).
+  const ChannelPeriods* periods = nullptr;
 };
 
 struct WindowConfig {

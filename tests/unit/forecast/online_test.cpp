@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "forecast_test_util.hpp"
 #include "gpuopt/error.hpp"
 
 namespace gpuopt::forecast {
@@ -79,6 +80,40 @@ TEST(OnlineForecaster, ReportsAnomaliesFromTheStream) {
   EXPECT_EQ(found[0].gpu, 1);
   EXPECT_EQ(found[0].anomaly.kind, "anomaly.collapse");
   EXPECT_EQ(found[0].anomaly.severity, "error");
+}
+
+// The channels' level periods are found once a second (kPeriodRefresh), not at every step: on a
+// stream whose period does not change, every online forecast is still the forecast of the same
+// window offline, seasonal candidate included.
+TEST(OnlineForecaster, APeriodicStreamKeepsItsPeriodBetweenRefreshes) {
+  ForecastSpec spec;
+  spec.horizons = {std::chrono::seconds(5)};
+  const auto model = make_forecaster("phase", spec);
+  OnlineForecaster online(*model, two_gpus());
+  // 100 W with a 600 W burst of two steps every 6.2 s (62 steps), as LLM inference's power.
+  const auto power = [](std::size_t k) { return k % 62 < 2 ? 600.0F : 100.0F; };
+  const Segment offline = test::make_segment(1300, [&](Channel c, std::size_t k) {
+    return c == Channel::power      ? power(k)
+           : c == Channel::gpu_util ? 50.0F
+           : c == Channel::mem_used ? 1000.0F
+                                    : test::kNaN;
+  });
+  const std::size_t at = index_of(Channel::power) * spec.horizons.size();
+  std::size_t bursts_ahead = 0;
+  for (std::size_t k = 0; k < 1300; ++k) {
+    online.add(std::vector<Sample>{
+        reading(0, offline.start_ms + static_cast<EpochMs>(k) * 100, power(k), 50, 1000)});
+    if (k < 700) continue;  // the period needs a minute of history
+    const WindowRef w{test::history(offline), k};
+    std::vector<float> expected(spec.outputs());
+    model->predict(std::span<const WindowRef>(&w, 1), expected);
+    ASSERT_EQ(online.latest(0)->points[at].value, expected[index_of(Channel::power)]) << "step " << k;
+    if (power(k + 50) == 600) {
+      EXPECT_EQ(expected[index_of(Channel::power)], 600) << "step " << k;
+      ++bursts_ahead;
+    }
+  }
+  EXPECT_GT(bursts_ahead, 0U);
 }
 
 }  // namespace
