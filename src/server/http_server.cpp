@@ -2,11 +2,16 @@
 
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
 #include <optional>
 #include <system_error>
 #include <thread>
+#include <vector>
 
 #include <fmt/format.h>
 #include <httplib.h>
@@ -90,6 +95,61 @@ void reuse_address_only(socket_t sock) {
   setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
 }
 
+// httplib serves a connection on one worker thread from start to end. Its own pool starts a fixed
+// number of threads, which as many clients trickling their requests in hold (the read timeout is
+// per read); this one starts a thread whenever a connection finds none idle, up to `max_threads`,
+// and keeps it for later connections.
+class GrowingPool final : public httplib::TaskQueue {
+ public:
+  explicit GrowingPool(std::size_t max_threads) : max_threads_(std::max<std::size_t>(1, max_threads)) {}
+  GrowingPool(const GrowingPool&) = delete;
+  GrowingPool& operator=(const GrowingPool&) = delete;
+  ~GrowingPool() override = default;  // httplib calls shutdown() first
+
+  void enqueue(std::function<void()> fn) override {
+    std::lock_guard lock(mutex_);
+    jobs_.push_back(std::move(fn));
+    if (idle_ < jobs_.size() && threads_.size() < max_threads_) {
+      threads_.emplace_back([this] { work(); });
+    }
+    ready_.notify_one();
+  }
+
+  // Serves the connections already accepted, then joins.
+  void shutdown() override {
+    {
+      std::lock_guard lock(mutex_);
+      shutdown_ = true;
+    }
+    ready_.notify_all();
+    for (std::thread& t : threads_) t.join();
+  }
+
+ private:
+  void work() {
+    std::unique_lock lock(mutex_);
+    for (;;) {
+      ++idle_;
+      ready_.wait(lock, [this] { return !jobs_.empty() || shutdown_; });
+      --idle_;
+      if (jobs_.empty()) return;  // shut down
+      std::function<void()> fn = std::move(jobs_.front());
+      jobs_.pop_front();
+      lock.unlock();
+      fn();
+      lock.lock();
+    }
+  }
+
+  const std::size_t max_threads_;
+  std::mutex mutex_;
+  std::condition_variable ready_;
+  std::deque<std::function<void()>> jobs_;
+  std::vector<std::thread> threads_;  // only grows, under mutex_ (shutdown() joins after the last enqueue)
+  std::size_t idle_ = 0;              // threads waiting for a job
+  bool shutdown_ = false;
+};
+
 }  // namespace
 
 struct HttpServer::Impl {
@@ -117,7 +177,7 @@ void HttpServer::Impl::configure() {
   svr.set_write_timeout(options.write_timeout);
   svr.set_keep_alive_timeout(options.keep_alive_timeout.count());
   // httplib's default pool (max(8, cores - 1) workers) is held by a handful of slow clients.
-  svr.new_task_queue = [n = options.worker_threads] { return new httplib::ThreadPool(n); };
+  svr.new_task_queue = [n = options.max_connections] { return new GrowingPool(n); };
   svr.set_pre_routing_handler(
       [this](const httplib::Request& req, httplib::Response& res) { return pre_route(req, res); });
   svr.set_error_handler(httplib::Server::HandlerWithResponse(

@@ -20,9 +20,11 @@ struct HttpServerOptions {
   std::chrono::seconds read_timeout{5};
   std::chrono::seconds write_timeout{5};
   std::chrono::seconds keep_alive_timeout{2};  // also bounds how long stop() waits for idle clients
-  // Connections served at once. A client that trickles its request in holds one until it ends
-  // (the read timeout is per read, not per request), so this bounds what slow clients can starve.
-  std::size_t worker_threads = 64;
+  // Connections served at once, each on its own thread, started when a connection finds none idle
+  // and kept. A client that trickles its request in holds one until it ends (the read timeout is
+  // per read, not per request): this many slow clients starve the others. 512 keeps the sockets
+  // under select()'s limit of 1024 descriptors.
+  std::size_t max_connections = 512;
 };
 
 // Not copyable. bind() and start() from one thread; the router's handlers then run on the
