@@ -110,7 +110,11 @@ class GrowingPool final : public httplib::TaskQueue {
     std::lock_guard lock(mutex_);
     jobs_.push_back(std::move(fn));
     if (idle_ < jobs_.size() && threads_.size() < max_threads_) {
-      threads_.emplace_back([this] { work(); });
+      try {
+        threads_.emplace_back([this] { work(); });
+      } catch (const std::system_error&) {
+        // Out of threads: the connection waits for a running one (there is one after the first).
+      }
     }
     ready_.notify_one();
   }
