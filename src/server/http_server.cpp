@@ -113,7 +113,8 @@ class GrowingPool final : public httplib::TaskQueue {
       try {
         threads_.emplace_back([this] { work(); });
       } catch (const std::system_error&) {
-        // Out of threads: the connection waits for a running one (there is one after the first).
+        if (threads_.empty()) throw;
+        // Out of threads: the connection waits for a running one.
       }
     }
     ready_.notify_one();
