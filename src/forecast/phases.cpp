@@ -41,7 +41,8 @@ std::size_t phase_history_steps(std::chrono::milliseconds step) {
   return static_cast<std::size_t>(std::max<std::int64_t>(1, steps));
 }
 
-PhaseState find_phases(const WindowRef& w, Channel c, float scale, std::chrono::milliseconds step) {
+PhaseState find_phases(const WindowRef& w, Channel c, float scale, std::chrono::milliseconds step,
+                       Holding holding) {
   PhaseState state;
   if (std::isnan(scale)) return state;
   const std::size_t per_bucket = bucket_steps(step);
@@ -106,18 +107,19 @@ PhaseState find_phases(const WindowRef& w, Channel c, float scale, std::chrono::
   state.same_s = static_cast<double>(last_same->length) * bucket_s;
   state.other_s = static_cast<double>(last_other->length) * bucket_s;
   if (state.elapsed_s > state.same_s + kSlackS) return state;
-  std::vector<float> level(
+  std::vector<float> means(
       buckets.begin() + static_cast<std::ptrdiff_t>(last_other->from),
       buckets.begin() + static_cast<std::ptrdiff_t>(last_other->from + last_other->length));
-  state.other_level = quantile(level, 0.5);
   std::vector<float> samples;
-  const std::size_t from = first + last_other->from * per_bucket;
-  const std::size_t to = first + (last_other->from + last_other->length) * per_bucket;
-  const std::size_t stride = std::max<std::size_t>(1, (to - from) / kPhaseLevelSamples);
-  for (std::size_t k = from; k < to; k += stride) {
-    if (!std::isnan(series[k])) samples.push_back(series[k]);
+  if (holding == Holding::seasonal) {
+    const std::size_t from = first + last_other->from * per_bucket;
+    const std::size_t to = first + (last_other->from + last_other->length) * per_bucket;
+    const std::size_t stride = std::max<std::size_t>(1, (to - from) / kPhaseLevelSamples);
+    for (std::size_t k = from; k < to; k += stride) {
+      if (!std::isnan(series[k])) samples.push_back(series[k]);
+    }
   }
-  state.other_sample_level = samples.empty() ? state.other_level : quantile(samples, 0.5);
+  state.other_level = samples.empty() ? quantile(means, 0.5) : quantile(samples, 0.5);
   state.found = true;
   return state;
 }
@@ -142,8 +144,7 @@ void phase_features(const WindowRef& w, const ForecastSpec& spec, const ChannelV
   for (std::size_t c = 0; c < kChannelCount; ++c) {
     if (std::isnan(last[c]) || std::isnan(scales[c])) continue;
     const auto channel = static_cast<Channel>(c);
-    PhaseState s = find_phases(w, channel, scales[c], spec.step);
-    if (holding == Holding::seasonal) s.other_level = s.other_sample_level;
+    const PhaseState s = find_phases(w, channel, scales[c], spec.step, holding);
     float* f = out.data() + c * per_channel;
     if (s.found) {
       f[0] = 1;

@@ -27,12 +27,17 @@ namespace gpuopt::forecast {
 inline constexpr std::chrono::minutes kPhaseLookback{15};
 inline constexpr std::size_t kPhaseLevelSamples = 256;
 
+// How the phase forecast holds a phase: at the last value (model files from before the holding
+// level), at the holding level without its seasonal candidate and with the other phase's level as
+// the median of its 1 s means (model files from before 2026-12-05), or as holding_level.hpp and
+// this header describe (`seasonal`, the current rule).
+enum class Holding { last_value, level, seasonal };
+
 struct PhaseState {
   bool found = false;
-  // The last complete phase of the other kind, in the channel's unit: the median of its 1 s means,
-  // and of its samples (at most kPhaseLevelSamples, evenly spaced).
+  // The last complete phase of the other kind, in the channel's unit: the median of its samples (at
+  // most kPhaseLevelSamples, evenly spaced), or of its 1 s means for Holding::last_value and level.
   float other_level = 0;
-  float other_sample_level = 0;
   double elapsed_s = 0;  // of the current phase so far
   double same_s = 0;     // the last complete phase of the current kind
   double other_s = 0;    // the last complete phase of the other kind
@@ -42,20 +47,15 @@ struct PhaseState {
 std::size_t phase_history_steps(std::chrono::milliseconds step);
 
 // The phases of channel `c` up to w.end (reads only steps <= end). `scale` is the channel's window
-// scale (window_scales); a NaN scale (channel absent) finds nothing.
-PhaseState find_phases(const WindowRef& w, Channel c, float scale, std::chrono::milliseconds step);
+// scale (window_scales); a NaN scale (channel absent) finds nothing. `holding` picks the level.
+PhaseState find_phases(const WindowRef& w, Channel c, float scale, std::chrono::milliseconds step,
+                       Holding holding = Holding::seasonal);
 
 // True when the phases put the value `horizon_s` ahead in the other kind of phase.
 bool phase_switched(const PhaseState& s, double horizon_s);
 
 // The phase forecast of a channel whose holding level `horizon_s` ahead is `holding`.
 float phase_forecast(const PhaseState& s, float holding, double horizon_s);
-
-// How the phase forecast holds a phase: at the last value (model files from before the holding
-// level), at the holding level without its seasonal candidate and with the other phase's level as
-// the median of its 1 s means (model files from before 2026-12-05), or as holding_level.hpp and
-// this header describe (`seasonal`, the current rule).
-enum class Holding { last_value, level, seasonal };
 
 // Inputs the sequence models' head gets from the phases, per channel: found, (other level - last) /
 // scale, time to the expected end of the phase (minutes, clipped to [-2, 2]), the other phase's
