@@ -38,4 +38,22 @@ inline std::size_t first_within_margin(std::span<const double> errors, double ma
   return static_cast<std::size_t>(kept - errors.begin());
 }
 
+// Per candidate, the mean over traces of the trace's error with that candidate relative to its
+// error with the first: every trace counts alike, however large its errors. `errors[t * candidates
+// + k]` is trace t's error with candidate k; a trace whose first error is not positive (no target,
+// or the first candidate exact) is left out. Empty when no trace counts.
+inline std::vector<double> mean_relative_errors(std::span<const double> errors, std::size_t candidates) {
+  std::vector<double> mean(candidates, 0.0);
+  std::size_t traces = 0;
+  for (std::size_t from = 0; from + candidates <= errors.size(); from += candidates) {
+    const std::span<const double> trace = errors.subspan(from, candidates);
+    if (!(trace[0] > 0)) continue;
+    for (std::size_t k = 0; k < candidates; ++k) mean[k] += trace[k] / trace[0];
+    ++traces;
+  }
+  if (traces == 0) return {};
+  for (double& m : mean) m /= static_cast<double>(traces);
+  return mean;
+}
+
 }  // namespace gpuopt::forecast

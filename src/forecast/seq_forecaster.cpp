@@ -302,18 +302,27 @@ class SeqForecaster final : public Forecaster {
   }
 
   // Per channel x horizon, the smallest weight of the network's corrections, among 0, 0.1, ..., 1,
-  // whose absolute error (in units) on `windows` is within kWeightMargin of the least; 1 where they
-  // hold no target of that output.
+  // whose error on `windows` is within kWeightMargin of the least; 1 where they hold no target of
+  // that output. The error of a weight is the mean over the windows' traces of the trace's absolute
+  // error relative to weight 0's (mean_relative_errors): a correction that helps one held-out trace
+  // with large errors and hurts the others is not kept.
   std::vector<float> weigh_corrections(std::span<const WindowRef> windows) const {
     constexpr std::size_t kChunk = 256;
+    constexpr std::size_t kWeights = kWeightSteps + 1;
     const std::size_t horizons = spec().horizons.size();
-    std::vector<double> error(spec().outputs() * (kWeightSteps + 1), 0.0);
-    std::vector<std::size_t> count(spec().outputs(), 0);
+    std::vector<std::uint32_t> sources;
+    for (const WindowRef& w : windows) sources.push_back(w.source);
+    std::ranges::sort(sources);
+    sources.erase(std::unique(sources.begin(), sources.end()), sources.end());
+    // error[(o * sources + s) * kWeights + k]: output o, trace s, weight k / kWeightSteps.
+    std::vector<double> error(spec().outputs() * sources.size() * kWeights, 0.0);
     for (std::size_t from = 0; from < windows.size(); from += kChunk) {
       const auto chunk = windows.subspan(from, std::min(kChunk, windows.size() - from));
       const auto [b, pred] = infer(chunk);
       const float* p = pred.data_ptr<float>();
       for (std::size_t w = 0; w < chunk.size(); ++w) {
+        const auto s =
+            static_cast<std::size_t>(std::ranges::lower_bound(sources, chunk[w].source) - sources.begin());
         for (std::size_t c = 0; c < kChannelCount; ++c) {
           if (!corrected(b, w, c)) continue;
           for (std::size_t h = 0; h < horizons; ++h) {
@@ -322,20 +331,21 @@ class SeqForecaster final : public Forecaster {
             const double base = b.last[w][c] + b.base[i] * b.scales[w][c];
             const double correction = p[i] * b.scales[w][c];
             if (std::isnan(truth) || std::isnan(base) || std::isnan(correction)) continue;
-            const std::size_t o = c * horizons + h;
-            ++count[o];
-            for (int k = 0; k <= kWeightSteps; ++k) {
-              error[o * (kWeightSteps + 1) + k] += std::abs(truth - base - k * correction / kWeightSteps);
+            double* e = error.data() + ((c * horizons + h) * sources.size() + s) * kWeights;
+            for (std::size_t k = 0; k < kWeights; ++k) {
+              e[k] += std::abs(truth - base - static_cast<double>(k) * correction / kWeightSteps);
             }
           }
         }
       }
     }
     std::vector<float> weights(spec().outputs(), 1.0F);
+    const std::size_t per_output = sources.size() * kWeights;
     for (std::size_t o = 0; o < weights.size(); ++o) {
-      if (count[o] == 0) continue;
-      const std::span<const double> by_weight(error.data() + o * (kWeightSteps + 1), kWeightSteps + 1);
-      weights[o] = static_cast<float>(first_within_margin(by_weight, kWeightMargin)) / kWeightSteps;
+      const auto relative =
+          mean_relative_errors(std::span<const double>(error).subspan(o * per_output, per_output), kWeights);
+      if (relative.empty()) continue;
+      weights[o] = static_cast<float>(first_within_margin(relative, kWeightMargin)) / kWeightSteps;
     }
     return weights;
   }

@@ -186,6 +186,27 @@ TEST(SeqForecaster, TheSmallestWeightWithinTheMarginOfTheLeastErrorIsKept) {
   EXPECT_EQ(first_within_margin(tie, 0.0), 0U);
 }
 
+// Held-out traces count alike when the corrections are weighed: a correction that halves the
+// error of one trace with large errors but adds 20 % to three others is not kept, though it lowers
+// the error summed over the four.
+TEST(SeqForecaster, EveryHeldOutTraceCountsAlikeWhenTheCorrectionsAreWeighed) {
+  // Per trace: the error at weights 0, 0.5, 1.
+  const std::vector<double> errors{100, 75, 50,  // a trace with large errors, halved
+                                   10,  11, 12,  // three traces with 20 % more
+                                   10,  11, 12,  //
+                                   10,  11, 12};
+  // Summed over the traces, weight 1 would win: 50 + 3 x 12 = 86 against 100 + 3 x 10 = 130.
+  const auto relative = mean_relative_errors(errors, 3);
+  ASSERT_EQ(relative.size(), 3U);
+  EXPECT_DOUBLE_EQ(relative[0], 1.0);
+  EXPECT_DOUBLE_EQ(relative[2], (0.5 + 3 * 1.2) / 4);
+  EXPECT_EQ(first_within_margin(relative, 0.01), 0U);
+  // A trace without error at weight 0 (no target) is left out; with none left there is no score.
+  const std::vector<double> with_empty{0, 0, 0, 10, 8, 6};
+  EXPECT_EQ(mean_relative_errors(with_empty, 3), (std::vector<double>{1.0, 0.8, 0.6}));
+  EXPECT_TRUE(mean_relative_errors(std::vector<double>{0, 0, 0}, 3).empty());
+}
+
 // With four traces or more, training weighs the network's corrections on some held out: one weight
 // in [0, 1] per channel x horizon, kept in the model file. At weight 0 the forecast is the phase rule's.
 TEST(SeqForecaster, CorrectionsAreWeighedOnHeldOutTracesAndWeightZeroIsThePhaseRule) {
