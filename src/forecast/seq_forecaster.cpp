@@ -124,14 +124,20 @@ Batch encode(std::span<const WindowRef> windows, const ForecastSpec& spec, bool 
   return b;
 }
 
-// The windows of about kValidationShare of the sources (traces), drawn by `seed`, and the rest.
-// No validation windows with fewer than kMinSourcesToHoldOut sources.
-std::pair<std::vector<WindowRef>, std::vector<WindowRef>> split_by_source(std::span<const WindowRef> windows,
-                                                                          std::uint64_t seed) {
+// The traces (WindowRef::source) of `windows`, sorted, each once.
+std::vector<std::uint32_t> distinct_sources(std::span<const WindowRef> windows) {
   std::vector<std::uint32_t> sources;
   for (const WindowRef& w : windows) sources.push_back(w.source);
   std::ranges::sort(sources);
   sources.erase(std::unique(sources.begin(), sources.end()), sources.end());
+  return sources;
+}
+
+// The windows of about kValidationShare of the sources (traces), drawn by `seed`, and the rest.
+// No validation windows with fewer than kMinSourcesToHoldOut sources.
+std::pair<std::vector<WindowRef>, std::vector<WindowRef>> split_by_source(std::span<const WindowRef> windows,
+                                                                          std::uint64_t seed) {
+  std::vector<std::uint32_t> sources = distinct_sources(windows);
   if (sources.size() < kMinSourcesToHoldOut) return {{windows.begin(), windows.end()}, {}};
   std::mt19937_64 rng(seed);
   std::ranges::shuffle(sources, rng);
@@ -310,10 +316,7 @@ class SeqForecaster final : public Forecaster {
     constexpr std::size_t kChunk = 256;
     constexpr std::size_t kWeights = kWeightSteps + 1;
     const std::size_t horizons = spec().horizons.size();
-    std::vector<std::uint32_t> sources;
-    for (const WindowRef& w : windows) sources.push_back(w.source);
-    std::ranges::sort(sources);
-    sources.erase(std::unique(sources.begin(), sources.end()), sources.end());
+    const std::vector<std::uint32_t> sources = distinct_sources(windows);
     // error[(o * sources + s) * kWeights + k]: output o, trace s, weight k / kWeightSteps.
     std::vector<double> error(spec().outputs() * sources.size() * kWeights, 0.0);
     for (std::size_t from = 0; from < windows.size(); from += kChunk) {
