@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <memory>
+#include <optional>
 #include <random>
 #include <span>
 #include <string_view>
@@ -54,6 +55,18 @@ inline std::vector<double> mean_relative_errors(std::span<const double> errors, 
   if (traces == 0) return {};
   for (double& m : mean) m /= static_cast<double>(traces);
   return mean;
+}
+
+// The candidate kept from traces' errors (laid out as for mean_relative_errors, the first candidate
+// the most trusted): first_within_margin of their mean relative errors. A trace whose errors are all
+// 0 holds nothing to choose by (no target) and is left out: nullopt when no trace is left. Where the
+// first candidate is exact on every trace left, it is kept.
+inline std::optional<std::size_t> kept_candidate(std::span<const double> errors, std::size_t candidates,
+                                                 double margin) {
+  const std::vector<double> relative = mean_relative_errors(errors, candidates);
+  if (!relative.empty()) return first_within_margin(relative, margin);
+  if (std::ranges::any_of(errors, [](double e) { return e > 0; })) return 0;
+  return std::nullopt;
 }
 
 }  // namespace gpuopt::forecast

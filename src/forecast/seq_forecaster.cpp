@@ -308,10 +308,10 @@ class SeqForecaster final : public Forecaster {
   }
 
   // Per channel x horizon, the smallest weight of the network's corrections, among 0, 0.1, ..., 1,
-  // whose error on `windows` is within kWeightMargin of the least; 1 where they hold no target of
-  // that output. The error of a weight is the mean over the windows' traces of the trace's absolute
-  // error relative to weight 0's (mean_relative_errors): a correction that helps one held-out trace
-  // with large errors and hurts the others is not kept.
+  // whose error on `windows` is within kWeightMargin of the least (kept_candidate); 1 where they hold
+  // no target of that output, 0 where the rule is exact on all of them. The error of a weight is the mean
+  // over the windows' traces of the trace's absolute error relative to weight 0's (mean_relative_errors): a
+  // correction that helps one held-out trace with large errors and hurts the others is not kept.
   std::vector<float> weigh_corrections(std::span<const WindowRef> windows) const {
     constexpr std::size_t kChunk = 256;
     constexpr std::size_t kWeights = kWeightSteps + 1;
@@ -345,10 +345,9 @@ class SeqForecaster final : public Forecaster {
     std::vector<float> weights(spec().outputs(), 1.0F);
     const std::size_t per_output = sources.size() * kWeights;
     for (std::size_t o = 0; o < weights.size(); ++o) {
-      const auto relative =
-          mean_relative_errors(std::span<const double>(error).subspan(o * per_output, per_output), kWeights);
-      if (relative.empty()) continue;
-      weights[o] = static_cast<float>(first_within_margin(relative, kWeightMargin)) / kWeightSteps;
+      const auto kept = kept_candidate(std::span<const double>(error).subspan(o * per_output, per_output),
+                                       kWeights, kWeightMargin);
+      if (kept) weights[o] = static_cast<float>(*kept) / kWeightSteps;
     }
     return weights;
   }

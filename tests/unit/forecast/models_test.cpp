@@ -205,6 +205,11 @@ TEST(SeqForecaster, EveryHeldOutTraceCountsAlikeWhenTheCorrectionsAreWeighed) {
   const std::vector<double> with_empty{0, 0, 0, 10, 8, 6};
   EXPECT_EQ(mean_relative_errors(with_empty, 3), (std::vector<double>{1.0, 0.8, 0.6}));
   EXPECT_TRUE(mean_relative_errors(std::vector<double>{0, 0, 0}, 3).empty());
+  EXPECT_EQ(kept_candidate(errors, 3, 0.01), 0U);
+  EXPECT_EQ(kept_candidate(with_empty, 3, 0.01), 2U);
+  // Without any target there is nothing to choose by; where the rule is exact it is kept.
+  EXPECT_EQ(kept_candidate(std::vector<double>{0, 0, 0}, 3, 0.01), std::nullopt);
+  EXPECT_EQ(kept_candidate(std::vector<double>{0, 0, 0, 0, 1, 2}, 3, 0.01), 0U);
 }
 
 // With four traces or more, training weighs the network's corrections on some held out: one weight
