@@ -24,20 +24,6 @@ float median_of(std::span<float> values) {
   return *mid;
 }
 
-// Median of the values of `steps` steps ending at `t` (at most kHoldingSamples, evenly spaced;
-// NaNs skipped); NaN when none.
-float median_before(std::span<const float> series, std::size_t t, std::size_t steps) {
-  steps = std::min(steps, t + 1);
-  const std::size_t stride = (steps + kHoldingSamples - 1) / kHoldingSamples;
-  std::array<float, kHoldingSamples> values{};
-  std::size_t n = 0;
-  for (std::size_t k = 0; k < steps && n < kHoldingSamples; k += stride) {
-    const float v = series[t - k];
-    if (!std::isnan(v)) values[n++] = v;
-  }
-  return median_of(std::span(values).first(n));
-}
-
 // Median of the values 1, 2, ... periods before t + horizon_steps that are at or before t (at most
 // kSeasonalPeriods; NaNs skipped); NaN when none or without a period.
 float seasonal_median(std::span<const float> series, std::size_t t, std::size_t horizon_steps,
@@ -80,6 +66,18 @@ std::size_t steps_of(double seconds, std::chrono::milliseconds step) {
 }
 
 }  // namespace
+
+float median_before(std::span<const float> series, std::size_t t, std::size_t steps) {
+  steps = std::min(steps, t + 1);
+  const std::size_t stride = (steps + kHoldingSamples - 1) / kHoldingSamples;
+  std::array<float, kHoldingSamples> values{};
+  std::size_t n = 0;
+  for (std::size_t k = 0; k < steps && n < kHoldingSamples; k += stride) {
+    const float v = series[t - k];
+    if (!std::isnan(v)) values[n++] = v;
+  }
+  return median_of(std::span(values).first(n));
+}
 
 std::size_t level_period(const WindowRef& w, Channel c, std::chrono::milliseconds step) {
   const std::size_t n = steps_of(kPeriodWindowS, step);

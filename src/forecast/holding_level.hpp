@@ -16,6 +16,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <span>
 
 #include "gpuopt/forecast/window.hpp"
 
@@ -25,6 +26,10 @@ inline constexpr std::size_t kHoldingSamples = 16;        // per median
 inline constexpr std::size_t kHoldingOrigins = 60;        // scored origins ...
 inline constexpr std::chrono::seconds kHoldingStride{1};  // ... this far apart
 inline constexpr std::size_t kSeasonalPeriods = 5;        // values per seasonal median
+
+// Median of the values of the `steps` steps ending at `t` (at most kHoldingSamples, evenly spaced;
+// NaNs skipped); NaN when none.
+float median_before(std::span<const float> series, std::size_t t, std::size_t steps);
 
 // The period of channel `c` at w.end in steps of `step`, 0 when it has none (or gaps, or too little
 // history). Reads only steps <= w.end.

@@ -1,7 +1,10 @@
 #include "phases.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
+#include <limits>
+#include <span>
 #include <vector>
 
 #include "holding_level.hpp"
@@ -15,6 +18,7 @@ constexpr double kMinPhaseS = 3;      // shorter runs only split phases
 constexpr double kSlackS = 2;         // a phase this much longer than expected breaks the pattern
 constexpr double kMinSpread = 0.2;    // of the window scale, between the 10th and 90th percentile
 constexpr int kCompletedToTrust = 2;  // earlier phases of the current kind
+constexpr double kTestHoldingS = 1;   // the switch is tested against the median of at least this
 
 std::size_t bucket_steps(std::chrono::milliseconds step) {
   const auto per_bucket = static_cast<std::size_t>(kBucketS * 1000.0 / static_cast<double>(step.count()));
@@ -34,6 +38,111 @@ struct Run {
   std::size_t length;
 };
 
+// A channel's phases over the lookback at 1 s resolution.
+struct PhaseHistory {
+  std::span<const float> series;  // the channel on the grid
+  std::size_t first = 0;          // grid step of the first bucket
+  std::size_t per_bucket = 1;     // grid steps per bucket
+  double bucket_s = kBucketS;
+  std::size_t min_length = 1;  // buckets of a run that counts as a phase (kMinPhaseS)
+  std::vector<float> buckets;  // bucket means, oldest first
+  std::vector<Run> runs;
+  std::vector<std::size_t> run_of;  // per bucket
+  // Per run and kind (0 low, 1 high): the last earlier run of at least min_length (-1: none) and
+  // how many such runs precede it.
+  std::vector<std::array<std::ptrdiff_t, 2>> previous;
+  std::vector<std::array<int, 2>> completed;
+  std::vector<float> levels;  // per run, run_level's of Holding::seasonal once asked for (NaN before)
+};
+
+// Runs of equal kind against `threshold`, and per run the phases before it.
+void split_runs(PhaseHistory& p, float threshold) {
+  for (std::size_t b = 0; b < p.buckets.size(); ++b) {
+    const bool is_high = p.buckets[b] > threshold;
+    if (p.runs.empty() || p.runs.back().high != is_high) {
+      p.runs.push_back({is_high, b, 1});
+    } else {
+      ++p.runs.back().length;
+    }
+    p.run_of.push_back(p.runs.size() - 1);
+  }
+  p.previous.assign(p.runs.size(), {-1, -1});
+  p.completed.assign(p.runs.size(), {0, 0});
+  for (std::size_t r = 1; r < p.runs.size(); ++r) {
+    p.previous[r] = p.previous[r - 1];
+    p.completed[r] = p.completed[r - 1];
+    const Run& before = p.runs[r - 1];
+    if (before.length < p.min_length) continue;
+    p.previous[r][before.high] = static_cast<std::ptrdiff_t>(r - 1);
+    ++p.completed[r][before.high];
+  }
+}
+
+// The phases as they stood at the end of bucket b, without the other level; found when they are
+// trusted there. `other` gets the other kind's last run.
+PhaseState state_at(const PhaseHistory& p, std::size_t b, std::size_t& other) {
+  PhaseState state;
+  const std::size_t r = p.run_of[b];
+  const bool kind = p.runs[r].high;
+  const std::ptrdiff_t same = p.previous[r][kind];
+  const std::ptrdiff_t other_run = p.previous[r][!kind];
+  if (p.completed[r][kind] < kCompletedToTrust || other_run < 0) return state;
+  other = static_cast<std::size_t>(other_run);
+  state.elapsed_s = static_cast<double>(b + 1 - p.runs[r].from) * p.bucket_s;
+  state.same_s = static_cast<double>(p.runs[static_cast<std::size_t>(same)].length) * p.bucket_s;
+  state.other_s = static_cast<double>(p.runs[other].length) * p.bucket_s;
+  state.found = state.elapsed_s <= state.same_s + kSlackS;
+  return state;
+}
+
+// The level of run r: the median of its samples (at most kPhaseLevelSamples, evenly spaced), or of
+// its bucket means for the rules from before the sample levels.
+float run_level(const PhaseHistory& p, std::size_t r, Holding holding) {
+  const Run& run = p.runs[r];
+  std::vector<float> values;
+  if (holding >= Holding::seasonal) {
+    const std::size_t from = p.first + run.from * p.per_bucket;
+    const std::size_t to = p.first + (run.from + run.length) * p.per_bucket;
+    const std::size_t stride = std::max<std::size_t>(1, (to - from) / kPhaseLevelSamples);
+    for (std::size_t k = from; k < to; k += stride) {
+      if (!std::isnan(p.series[k])) values.push_back(p.series[k]);
+    }
+  }
+  if (values.empty()) {
+    values.assign(p.buckets.begin() + static_cast<std::ptrdiff_t>(run.from),
+                  p.buckets.begin() + static_cast<std::ptrdiff_t>(run.from + run.length));
+  }
+  return quantile(values, 0.5);
+}
+
+// Whether, at the ends of the buckets before `end` where the phases as they stood put the value
+// `horizon_s` ahead in the other kind of phase, the other phase's level forecast it with less
+// absolute error in sum than the holding median (kTestHoldingS); true without such an origin.
+// Scores only values at or before `end`.
+bool switch_held_up(PhaseHistory& p, std::size_t end, std::chrono::milliseconds step, double horizon_s) {
+  const auto steps = [&](double s) {
+    return static_cast<std::size_t>(std::llround(s * 1000.0 / static_cast<double>(step.count())));
+  };
+  const std::size_t horizon_steps = steps(horizon_s);
+  const std::size_t median_steps = std::max(steps(kTestHoldingS), horizon_steps / 5);
+  double switched_error = 0;
+  double held_error = 0;
+  for (std::size_t b = 0; b + 1 < p.buckets.size(); ++b) {
+    const std::size_t t = p.first + (b + 1) * p.per_bucket - 1;
+    if (t + horizon_steps > end) break;
+    std::size_t other = 0;
+    const PhaseState past = state_at(p, b, other);
+    if (!phase_switched(past, horizon_s)) continue;
+    const float truth = p.series[t + horizon_steps];
+    const float held = median_before(p.series, t, median_steps);
+    if (std::isnan(truth) || std::isnan(held)) continue;
+    if (std::isnan(p.levels[other])) p.levels[other] = run_level(p, other, Holding::seasonal);
+    switched_error += std::abs(truth - p.levels[other]);
+    held_error += std::abs(truth - held);
+  }
+  return switched_error <= held_error;
+}
+
 }  // namespace
 
 std::size_t phase_history_steps(std::chrono::milliseconds step) {
@@ -42,90 +151,60 @@ std::size_t phase_history_steps(std::chrono::milliseconds step) {
 }
 
 PhaseState find_phases(const WindowRef& w, Channel c, float scale, std::chrono::milliseconds step,
-                       Holding holding) {
-  PhaseState state;
-  if (std::isnan(scale)) return state;
-  const std::size_t per_bucket = bucket_steps(step);
-  const double bucket_s = static_cast<double>(per_bucket * static_cast<std::size_t>(step.count())) / 1000.0;
-  const std::size_t available = (w.end + 1) / per_bucket;
-  const std::size_t count = std::min(available, phase_history_steps(step) / per_bucket);
-  if (count < 2) return state;
+                       Holding holding, std::span<const double> horizons_s) {
+  if (std::isnan(scale)) return {};
+  PhaseHistory p;
+  p.series = w.history.values[index_of(c)];
+  p.per_bucket = bucket_steps(step);
+  p.bucket_s = static_cast<double>(p.per_bucket * static_cast<std::size_t>(step.count())) / 1000.0;
+  p.min_length = static_cast<std::size_t>(std::ceil(kMinPhaseS / p.bucket_s - 1e-9));
+  const std::size_t available = (w.end + 1) / p.per_bucket;
+  const std::size_t count = std::min(available, phase_history_steps(step) / p.per_bucket);
+  if (count < 2) return {};
 
   // Bucket means, oldest first; a bucket without values holds the previous one.
-  const auto& series = w.history.values[index_of(c)];
-  std::vector<float> buckets;
-  buckets.reserve(count);
-  const std::size_t first = w.end + 1 - count * per_bucket;
+  p.buckets.reserve(count);
+  p.first = w.end + 1 - count * p.per_bucket;
   for (std::size_t b = 0; b < count; ++b) {
     double sum = 0;
     std::size_t n = 0;
-    for (std::size_t k = first + b * per_bucket; k < first + (b + 1) * per_bucket; ++k) {
-      if (std::isnan(series[k])) continue;
-      sum += series[k];
+    for (std::size_t k = p.first + b * p.per_bucket; k < p.first + (b + 1) * p.per_bucket; ++k) {
+      if (std::isnan(p.series[k])) continue;
+      sum += p.series[k];
       ++n;
     }
     if (n > 0) {
-      buckets.push_back(static_cast<float>(sum / static_cast<double>(n)));
-    } else if (!buckets.empty()) {
-      buckets.push_back(buckets.back());
+      p.buckets.push_back(static_cast<float>(sum / static_cast<double>(n)));
+    } else if (!p.buckets.empty()) {
+      p.buckets.push_back(p.buckets.back());
     }
   }
-  if (buckets.size() < 2) return state;
+  if (p.buckets.size() < 2) return {};
+  // Buckets before the first value were skipped: the first bucket starts that much later.
+  p.first += (count - p.buckets.size()) * p.per_bucket;
 
-  const auto recent = std::min(buckets.size(), static_cast<std::size_t>(kThresholdS / bucket_s));
-  std::vector<float> tail(buckets.end() - static_cast<std::ptrdiff_t>(recent), buckets.end());
+  const auto recent = std::min(p.buckets.size(), static_cast<std::size_t>(kThresholdS / p.bucket_s));
+  std::vector<float> tail(p.buckets.end() - static_cast<std::ptrdiff_t>(recent), p.buckets.end());
   const float low = quantile(tail, 0.1);
   const float high = quantile(tail, 0.9);
-  if (high - low < kMinSpread * scale) return state;
-  const float threshold = (low + high) / 2;
+  if (high - low < kMinSpread * scale) return {};
+  split_runs(p, (low + high) / 2);
 
-  std::vector<Run> runs;
-  for (std::size_t b = 0; b < buckets.size(); ++b) {
-    const bool is_high = buckets[b] > threshold;
-    if (runs.empty() || runs.back().high != is_high) {
-      runs.push_back({is_high, b, 1});
-    } else {
-      ++runs.back().length;
+  std::size_t other = 0;
+  PhaseState state = state_at(p, p.buckets.size() - 1, other);
+  if (!state.found) return state;
+  state.other_level = run_level(p, other, holding);
+  if (holding == Holding::tested_switch) {
+    p.levels.assign(p.runs.size(), std::numeric_limits<float>::quiet_NaN());
+    for (const double h : horizons_s) {
+      if (!switch_held_up(p, w.end, step, h)) state.unswitched_s.push_back(h);
     }
   }
-  const Run& current = runs.back();
-  const auto min_length = static_cast<std::size_t>(std::ceil(kMinPhaseS / bucket_s - 1e-9));
-  int completed_same = 0;
-  const Run* last_same = nullptr;
-  const Run* last_other = nullptr;
-  for (std::size_t r = runs.size() - 1; r-- > 0;) {
-    if (runs[r].length < min_length) continue;
-    if (runs[r].high == current.high) {
-      if (last_same == nullptr) last_same = &runs[r];
-      ++completed_same;
-    } else if (last_other == nullptr) {
-      last_other = &runs[r];
-    }
-  }
-  if (completed_same < kCompletedToTrust || last_other == nullptr) return state;
-  state.elapsed_s = static_cast<double>(current.length) * bucket_s;
-  state.same_s = static_cast<double>(last_same->length) * bucket_s;
-  state.other_s = static_cast<double>(last_other->length) * bucket_s;
-  if (state.elapsed_s > state.same_s + kSlackS) return state;
-  std::vector<float> means(
-      buckets.begin() + static_cast<std::ptrdiff_t>(last_other->from),
-      buckets.begin() + static_cast<std::ptrdiff_t>(last_other->from + last_other->length));
-  std::vector<float> samples;
-  if (holding == Holding::seasonal) {
-    const std::size_t from = first + last_other->from * per_bucket;
-    const std::size_t to = first + (last_other->from + last_other->length) * per_bucket;
-    const std::size_t stride = std::max<std::size_t>(1, (to - from) / kPhaseLevelSamples);
-    for (std::size_t k = from; k < to; k += stride) {
-      if (!std::isnan(series[k])) samples.push_back(series[k]);
-    }
-  }
-  state.other_level = samples.empty() ? quantile(means, 0.5) : quantile(samples, 0.5);
-  state.found = true;
   return state;
 }
 
 bool phase_switched(const PhaseState& s, double horizon_s) {
-  if (!s.found) return false;
+  if (!s.found || std::ranges::find(s.unswitched_s, horizon_s) != s.unswitched_s.end()) return false;
   const double remaining = s.same_s - s.elapsed_s;
   if (remaining < 0 || horizon_s <= remaining) return false;
   // Past the current phase: the other phase, then the current kind again, and so on.
@@ -141,10 +220,12 @@ void phase_features(const WindowRef& w, const ForecastSpec& spec, const ChannelV
                     const ChannelValues& scales, Holding holding, std::span<float> out) {
   const std::size_t per_channel = kPhaseForecastOffset + spec.horizons.size();
   std::fill(out.begin(), out.end(), 0.0F);
+  std::vector<double> horizons_s;
+  for (const auto& h : spec.horizons) horizons_s.push_back(std::chrono::duration<double>(h).count());
   for (std::size_t c = 0; c < kChannelCount; ++c) {
     if (std::isnan(last[c]) || std::isnan(scales[c])) continue;
     const auto channel = static_cast<Channel>(c);
-    const PhaseState s = find_phases(w, channel, scales[c], spec.step, holding);
+    const PhaseState s = find_phases(w, channel, scales[c], spec.step, holding, horizons_s);
     float* f = out.data() + c * per_channel;
     if (s.found) {
       f[0] = 1;
@@ -153,11 +234,11 @@ void phase_features(const WindowRef& w, const ForecastSpec& spec, const ChannelV
       f[3] = static_cast<float>(std::clamp(s.other_s / 60.0, 0.0, 5.0));
     }
     if (!s.found && holding == Holding::last_value) continue;
-    const std::size_t period = holding != Holding::seasonal ? 0
-                               : w.periods != nullptr       ? (*w.periods)[c]
-                                                            : level_period(w, channel, spec.step);
+    const std::size_t period = holding < Holding::seasonal ? 0
+                               : w.periods != nullptr      ? (*w.periods)[c]
+                                                           : level_period(w, channel, spec.step);
     for (std::size_t h = 0; h < spec.horizons.size(); ++h) {
-      const double horizon_s = std::chrono::duration<double>(spec.horizons[h]).count();
+      const double horizon_s = horizons_s[h];
       // The holding level is not needed where the forecast has switched to the other phase.
       const bool hold = holding != Holding::last_value && !phase_switched(s, horizon_s);
       const float held = hold ? holding_level(w, channel, last[c], spec.step, horizon_s, period) : last[c];

@@ -19,6 +19,7 @@
 #include <chrono>
 #include <cstddef>
 #include <span>
+#include <vector>
 
 #include "gpuopt/forecast/forecaster.hpp"
 
@@ -27,11 +28,13 @@ namespace gpuopt::forecast {
 inline constexpr std::chrono::minutes kPhaseLookback{15};
 inline constexpr std::size_t kPhaseLevelSamples = 256;
 
-// How the phase forecast holds a phase: at the last value (model files from before the holding
-// level), at the holding level without its seasonal candidate and with the other phase's level as
-// the median of its 1 s means (model files from before 2026-12-05), or as holding_level.hpp and
-// this header describe (`seasonal`, the current rule).
-enum class Holding { last_value, level, seasonal };
+// The version of the phase rule, by how it holds a phase: at the last value (model files from
+// before the holding level), at the holding level without its seasonal candidate and with the other
+// phase's level as the median of its 1 s means (model files from before 2026-12-05), as
+// holding_level.hpp and this header describe (`seasonal`, model files of stop 18 and 19), or so and
+// switching to the other phase only at the horizons where that held up (`tested_switch`, the
+// current rule).
+enum class Holding { last_value, level, seasonal, tested_switch };
 
 struct PhaseState {
   bool found = false;
@@ -41,15 +44,25 @@ struct PhaseState {
   double elapsed_s = 0;  // of the current phase so far
   double same_s = 0;     // the last complete phase of the current kind
   double other_s = 0;    // the last complete phase of the other kind
+  // Horizons (seconds) at which the switch to the other phase did not hold up: the phase forecast
+  // holds there (Holding::tested_switch only).
+  std::vector<double> unswitched_s;
 };
 
 // Steps of history the phases read (kPhaseLookback on a grid of `step`).
 std::size_t phase_history_steps(std::chrono::milliseconds step);
 
 // The phases of channel `c` up to w.end (reads only steps <= end). `scale` is the channel's window
-// scale (window_scales); a NaN scale (channel absent) finds nothing. `holding` picks the level.
+// scale (window_scales); a NaN scale (channel absent) finds nothing. `holding` picks the rule.
+//
+// With Holding::tested_switch, the switch is tested per horizon in `horizons_s`: at the end of
+// every second of the lookback where the phases, as they stood then, put the value that far ahead
+// in the other kind of phase, the other phase's level and the median of the last max(1 s,
+// horizon / 5) (the holding level's short candidate) are scored on the value observed; where the
+// median's absolute errors sum to less, the forecast at that horizon holds (`unswitched_s`).
+// Phases read as periodic can be out of step with the job (A100 inference bursts).
 PhaseState find_phases(const WindowRef& w, Channel c, float scale, std::chrono::milliseconds step,
-                       Holding holding = Holding::seasonal);
+                       Holding holding = Holding::tested_switch, std::span<const double> horizons_s = {});
 
 // True when the phases put the value `horizon_s` ahead in the other kind of phase.
 bool phase_switched(const PhaseState& s, double horizon_s);
