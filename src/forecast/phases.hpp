@@ -13,7 +13,8 @@
 // level, alternating: the median of its samples (of its 1 s means in model files from before
 // 2026-12-05: a phase of short bursts has a mean far above its typical sample). A phase that has
 // outlasted its expected duration by more than 2 s has broken the pattern: the forecast is then the
-// holding level, as where no phases are found.
+// holding level, as where no phases are found. At a horizon where the switch to the other phase
+// forecast worse than the holding median over the lookback, the forecast holds (find_phases).
 #pragma once
 
 #include <chrono>
