@@ -115,32 +115,49 @@ float run_level(const PhaseHistory& p, std::size_t r, Holding holding) {
   return quantile(values, 0.5);
 }
 
-// Whether, at the ends of the buckets before `end` where the phases as they stood put the value
-// `horizon_s` ahead in the other kind of phase, the other phase's level forecast it with less
-// absolute error in sum than the holding median (kTestHoldingS); true without such an origin.
-// Scores only values at or before `end`.
-bool switch_held_up(PhaseHistory& p, std::size_t end, std::chrono::milliseconds step, double horizon_s) {
+// Per horizon of `horizons_s`: whether, at the ends of the buckets where the phases as they stood
+// put the value that far ahead in the other kind of phase, the other phase's level forecast it with
+// no more absolute error in sum than the holding median (of the last max(kTestHoldingS, horizon /
+// 5)); true without such a bucket. Scores only values at or before `end`.
+std::vector<bool> switches_held_up(PhaseHistory& p, std::size_t end, std::chrono::milliseconds step,
+                                   std::span<const double> horizons_s) {
   const auto steps = [&](double s) {
     return static_cast<std::size_t>(std::llround(s * 1000.0 / static_cast<double>(step.count())));
   };
-  const std::size_t horizon_steps = steps(horizon_s);
-  const std::size_t median_steps = std::max(steps(kTestHoldingS), horizon_steps / 5);
-  double switched_error = 0;
-  double held_error = 0;
+  struct Test {
+    std::size_t horizon_steps;
+    std::size_t median_steps;
+    double switched_error = 0;
+    double held_error = 0;
+  };
+  std::vector<Test> tests;
+  for (const double h : horizons_s) {
+    tests.push_back({steps(h), std::max(steps(kTestHoldingS), steps(h) / 5)});
+  }
   for (std::size_t b = 0; b + 1 < p.buckets.size(); ++b) {
     const std::size_t t = p.first + (b + 1) * p.per_bucket - 1;
-    if (t + horizon_steps > end) break;
     std::size_t other = 0;
     const PhaseState past = state_at(p, b, other);
-    if (!phase_switched(past, horizon_s)) continue;
-    const float truth = p.series[t + horizon_steps];
-    const float held = median_before(p.series, t, median_steps);
-    if (std::isnan(truth) || std::isnan(held)) continue;
-    if (std::isnan(p.levels[other])) p.levels[other] = run_level(p, other, Holding::seasonal);
-    switched_error += std::abs(truth - p.levels[other]);
-    held_error += std::abs(truth - held);
+    if (!past.found) continue;
+    std::size_t median_steps = 0;  // of `held`, shared by horizons with the same median
+    float held = 0;
+    for (std::size_t i = 0; i < tests.size(); ++i) {
+      Test& test = tests[i];
+      if (t + test.horizon_steps > end || !phase_switched(past, horizons_s[i])) continue;
+      if (test.median_steps != median_steps) {
+        median_steps = test.median_steps;
+        held = median_before(p.series, t, median_steps);
+      }
+      const float truth = p.series[t + test.horizon_steps];
+      if (std::isnan(truth) || std::isnan(held)) continue;
+      if (std::isnan(p.levels[other])) p.levels[other] = run_level(p, other, Holding::seasonal);
+      test.switched_error += std::abs(truth - p.levels[other]);
+      test.held_error += std::abs(truth - held);
+    }
   }
-  return switched_error <= held_error;
+  std::vector<bool> out;
+  for (const Test& test : tests) out.push_back(test.switched_error <= test.held_error);
+  return out;
 }
 
 }  // namespace
@@ -196,8 +213,9 @@ PhaseState find_phases(const WindowRef& w, Channel c, float scale, std::chrono::
   state.other_level = run_level(p, other, holding);
   if (holding == Holding::tested_switch) {
     p.levels.assign(p.runs.size(), std::numeric_limits<float>::quiet_NaN());
-    for (const double h : horizons_s) {
-      if (!switch_held_up(p, w.end, step, h)) state.unswitched_s.push_back(h);
+    const std::vector<bool> held_up = switches_held_up(p, w.end, step, horizons_s);
+    for (std::size_t i = 0; i < horizons_s.size(); ++i) {
+      if (!held_up[i]) state.unswitched_s.push_back(horizons_s[i]);
     }
   }
   return state;
