@@ -61,11 +61,11 @@ float lagged_product(std::span<const float> x, std::size_t lag) {
   return sum;
 }
 
+}  // namespace
+
 std::size_t steps_of(double seconds, std::chrono::milliseconds step) {
   return static_cast<std::size_t>(std::lround(seconds * 1000.0 / static_cast<double>(step.count())));
 }
-
-}  // namespace
 
 float median_before(std::span<const float> series, std::size_t t, std::size_t steps) {
   steps = std::min(steps, t + 1);

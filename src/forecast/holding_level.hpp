@@ -27,6 +27,9 @@ inline constexpr std::size_t kHoldingOrigins = 60;        // scored origins ...
 inline constexpr std::chrono::seconds kHoldingStride{1};  // ... this far apart
 inline constexpr std::size_t kSeasonalPeriods = 5;        // values per seasonal median
 
+// `seconds` in grid steps of `step`, rounded to the nearest.
+std::size_t steps_of(double seconds, std::chrono::milliseconds step);
+
 // Median of the values of the `steps` steps ending at `t` (at most kHoldingSamples, evenly spaced;
 // NaNs skipped); NaN when none.
 float median_before(std::span<const float> series, std::size_t t, std::size_t steps);

@@ -121,9 +121,6 @@ float run_level(const PhaseHistory& p, std::size_t r, Holding holding) {
 // 5)); true without such a bucket. Scores only values at or before `end`.
 std::vector<bool> switches_held_up(PhaseHistory& p, std::size_t end, std::chrono::milliseconds step,
                                    std::span<const double> horizons_s) {
-  const auto steps = [&](double s) {
-    return static_cast<std::size_t>(std::llround(s * 1000.0 / static_cast<double>(step.count())));
-  };
   struct Test {
     std::size_t horizon_steps;
     std::size_t median_steps;
@@ -132,7 +129,7 @@ std::vector<bool> switches_held_up(PhaseHistory& p, std::size_t end, std::chrono
   };
   std::vector<Test> tests;
   for (const double h : horizons_s) {
-    tests.push_back({steps(h), std::max(steps(kTestHoldingS), steps(h) / 5)});
+    tests.push_back({steps_of(h, step), std::max(steps_of(kTestHoldingS, step), steps_of(h, step) / 5)});
   }
   for (std::size_t b = 0; b + 1 < p.buckets.size(); ++b) {
     const std::size_t t = p.first + (b + 1) * p.per_bucket - 1;
