@@ -65,7 +65,8 @@ std::size_t phase_history_steps(std::chrono::milliseconds step);
 PhaseState find_phases(const WindowRef& w, Channel c, float scale, std::chrono::milliseconds step,
                        Holding holding = Holding::tested_switch, std::span<const double> horizons_s = {});
 
-// True when the phases put the value `horizon_s` ahead in the other kind of phase.
+// True when the phases put the value `horizon_s` ahead in the other kind of phase and the switch
+// held up at that horizon (not in s.unswitched_s).
 bool phase_switched(const PhaseState& s, double horizon_s);
 
 // The phase forecast of a channel whose holding level `horizon_s` ahead is `holding`.
