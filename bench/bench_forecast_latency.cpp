@@ -54,6 +54,10 @@ double measure(const forecast::Forecaster& model, int rounds) {
 
 int main(int argc, char** argv) {
   const int rounds = argc > 1 ? std::atoi(argv[1]) : 3000;
+  if (argc > 2 || rounds < 3) {
+    fmt::print(stderr, "usage: bench_forecast_latency [ROUNDS]   (timed rounds, at least 3; default 3000)\n");
+    return 2;
+  }
   fmt::print("online forecast + anomaly rules, {} GPUs per 100 ms round, 1 thread:\n", kGpus);
   const auto shipped = forecast::load_default_forecaster();
   fmt::print("  {:<34} {:8.1f} us per GPU per step\n", "shipped (" + shipped->name() + ")",

@@ -33,6 +33,7 @@ OnlineForecaster::OnlineForecaster(const Forecaster& model, const std::vector<De
                                AnomalyDetector(model.spec(), d.mem_total_mib),
                                std::nullopt,
                                {},
+                               {},
                                std::nullopt});
   }
 }
@@ -82,6 +83,8 @@ std::vector<OnlineAnomaly> OnlineForecaster::add(std::span<const Sample> samples
 void OnlineForecaster::forecast(std::vector<Gpu*>& gpus, std::vector<OnlineAnomaly>& found,
                                 const std::vector<int>& ids) {
   const ForecastSpec& spec = model_->spec();
+  std::vector<double> horizons_s;
+  for (const auto& h : spec.horizons) horizons_s.push_back(std::chrono::duration<double>(h).count());
   std::vector<WindowRef> windows;
   std::vector<std::size_t> which;
   for (std::size_t i = 0; i < gpus.size(); ++i) {
@@ -89,12 +92,16 @@ void OnlineForecaster::forecast(std::vector<Gpu*>& gpus, std::vector<OnlineAnoma
     Gpu& gpu = *gpus[i];
     WindowRef w{history_of(gpu.buffer), gpu.times.size() - 1};
     if (!gpu.periods_time_ms || gpu.times.back() - *gpu.periods_time_ms >= kPeriodRefreshMs) {
+      const ChannelValues scales = window_scales(w, spec.window);
       for (std::size_t c = 0; c < kChannelCount; ++c) {
-        gpu.periods[c] = static_cast<std::uint32_t>(level_period(w, static_cast<Channel>(c), spec.step));
+        const auto channel = static_cast<Channel>(c);
+        gpu.periods[c] = static_cast<std::uint32_t>(level_period(w, channel, spec.step));
+        gpu.unswitched_s[c] = unswitched_horizons(w, channel, scales[c], spec.step, horizons_s);
       }
       gpu.periods_time_ms = gpu.times.back();
     }
     w.periods = &gpu.periods;
+    w.unswitched_s = &gpu.unswitched_s;
     windows.push_back(w);
     which.push_back(i);
   }

@@ -157,24 +157,18 @@ std::vector<bool> switches_held_up(PhaseHistory& p, std::size_t end, std::chrono
   return out;
 }
 
-}  // namespace
-
-std::size_t phase_history_steps(std::chrono::milliseconds step) {
-  const auto steps = std::chrono::duration_cast<std::chrono::milliseconds>(kPhaseLookback) / step;
-  return static_cast<std::size_t>(std::max<std::int64_t>(1, steps));
-}
-
-PhaseState find_phases(const WindowRef& w, Channel c, float scale, std::chrono::milliseconds step,
-                       Holding holding, std::span<const double> horizons_s) {
-  if (std::isnan(scale)) return {};
-  PhaseHistory p;
+// Reads the phases of channel c up to w.end into p; false where none can be read (too little
+// history, or a spread below kMinSpread of `scale`).
+bool read_phases(const WindowRef& w, Channel c, float scale, std::chrono::milliseconds step,
+                 PhaseHistory& p) {
+  if (std::isnan(scale)) return false;
   p.series = w.history.values[index_of(c)];
   p.per_bucket = bucket_steps(step);
   p.bucket_s = static_cast<double>(p.per_bucket * static_cast<std::size_t>(step.count())) / 1000.0;
   p.min_length = static_cast<std::size_t>(std::ceil(kMinPhaseS / p.bucket_s - 1e-9));
   const std::size_t available = (w.end + 1) / p.per_bucket;
   const std::size_t count = std::min(available, phase_history_steps(step) / p.per_bucket);
-  if (count < 2) return {};
+  if (count < 2) return false;
 
   // Bucket means, oldest first; a bucket without values holds the previous one.
   p.buckets.reserve(count);
@@ -193,7 +187,7 @@ PhaseState find_phases(const WindowRef& w, Channel c, float scale, std::chrono::
       p.buckets.push_back(p.buckets.back());
     }
   }
-  if (p.buckets.size() < 2) return {};
+  if (p.buckets.size() < 2) return false;
   // Buckets before the first value were skipped: the first bucket starts that much later.
   p.first += (count - p.buckets.size()) * p.per_bucket;
 
@@ -201,21 +195,50 @@ PhaseState find_phases(const WindowRef& w, Channel c, float scale, std::chrono::
   std::vector<float> tail(p.buckets.end() - static_cast<std::ptrdiff_t>(recent), p.buckets.end());
   const float low = quantile(tail, 0.1);
   const float high = quantile(tail, 0.9);
-  if (high - low < kMinSpread * scale) return {};
+  if (high - low < kMinSpread * scale) return false;
   split_runs(p, (low + high) / 2);
+  return true;
+}
 
+// The horizons of `horizons_s` at which the switch did not hold up (switches_held_up).
+std::vector<double> unswitched_in(PhaseHistory& p, std::size_t end, std::chrono::milliseconds step,
+                                  std::span<const double> horizons_s) {
+  p.levels.assign(p.runs.size(), std::numeric_limits<float>::quiet_NaN());
+  const std::vector<bool> held_up = switches_held_up(p, end, step, horizons_s);
+  std::vector<double> out;
+  for (std::size_t i = 0; i < horizons_s.size(); ++i) {
+    if (!held_up[i]) out.push_back(horizons_s[i]);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::size_t phase_history_steps(std::chrono::milliseconds step) {
+  const auto steps = std::chrono::duration_cast<std::chrono::milliseconds>(kPhaseLookback) / step;
+  return static_cast<std::size_t>(std::max<std::int64_t>(1, steps));
+}
+
+PhaseState find_phases(const WindowRef& w, Channel c, float scale, std::chrono::milliseconds step,
+                       Holding holding, std::span<const double> horizons_s) {
+  PhaseHistory p;
+  if (!read_phases(w, c, scale, step, p)) return {};
   std::size_t other = 0;
   PhaseState state = state_at(p, p.buckets.size() - 1, other);
   if (!state.found) return state;
   state.other_level = run_level(p, other, holding);
   if (holding == Holding::tested_switch) {
-    p.levels.assign(p.runs.size(), std::numeric_limits<float>::quiet_NaN());
-    const std::vector<bool> held_up = switches_held_up(p, w.end, step, horizons_s);
-    for (std::size_t i = 0; i < horizons_s.size(); ++i) {
-      if (!held_up[i]) state.unswitched_s.push_back(horizons_s[i]);
-    }
+    state.unswitched_s = w.unswitched_s != nullptr ? (*w.unswitched_s)[index_of(c)]
+                                                   : unswitched_in(p, w.end, step, horizons_s);
   }
   return state;
+}
+
+std::vector<double> unswitched_horizons(const WindowRef& w, Channel c, float scale,
+                                        std::chrono::milliseconds step, std::span<const double> horizons_s) {
+  PhaseHistory p;
+  if (!read_phases(w, c, scale, step, p)) return {};
+  return unswitched_in(p, w.end, step, horizons_s);
 }
 
 bool phase_switched(const PhaseState& s, double horizon_s) {

@@ -61,9 +61,16 @@ std::size_t phase_history_steps(std::chrono::milliseconds step);
 // in the other kind of phase, the other phase's level and the median of the last max(1 s,
 // horizon / 5) (the holding level's short candidate) are scored on the value observed; where the
 // median's absolute errors sum to less, the forecast at that horizon holds (`unswitched_s`).
-// Phases read as periodic can be out of step with the job (A100 inference bursts).
+// Phases read as periodic can be out of step with the job (A100 inference bursts). Where the
+// caller keeps the test's result (w.unswitched_s), that is used instead.
 PhaseState find_phases(const WindowRef& w, Channel c, float scale, std::chrono::milliseconds step,
                        Holding holding = Holding::tested_switch, std::span<const double> horizons_s = {});
+
+// The test of find_phases alone: the horizons of `horizons_s` at which the switch of channel c's
+// phases did not hold up over the lookback up to w.end; none where no phases can be read. For
+// callers that refresh it less often than they forecast (OnlineForecaster).
+std::vector<double> unswitched_horizons(const WindowRef& w, Channel c, float scale,
+                                        std::chrono::milliseconds step, std::span<const double> horizons_s);
 
 // True when the phases put the value `horizon_s` ahead in the other kind of phase and the switch
 // held up at that horizon (not in s.unswitched_s).

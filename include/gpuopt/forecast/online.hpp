@@ -24,9 +24,10 @@ struct OnlineAnomaly {
   Anomaly anomaly;
 };
 
-// The channels' level periods (the phase forecast's seasonal candidate) are found once every
-// kPeriodRefresh rather than at every step, the autocorrelation that finds them being most of a
-// forecast's cost; between refreshes the forecast uses the last ones.
+// The channels' level periods (the phase forecast's seasonal candidate) and the horizons at which
+// their phase switch failed are found once every kPeriodRefresh rather than at every step, the
+// autocorrelation and the switch test over the phase lookback being most of a forecast's cost;
+// between refreshes the forecast uses the last ones.
 inline constexpr std::chrono::seconds kPeriodRefresh{1};
 
 // Not thread-safe: one thread feeds it (the sampler's); copy latest() out for other threads.
@@ -55,6 +56,7 @@ class OnlineForecaster {
     AnomalyDetector detector;
     std::optional<GpuForecast> latest;
     ChannelPeriods periods{};                // the channels' level periods ...
+    ChannelHorizons unswitched_s{};          // ... and failed phase switches ...
     std::optional<EpochMs> periods_time_ms;  // ... at this step (none yet in this segment)
   };
   void append(Gpu& gpu, bool new_segment, EpochMs time_ms, const ChannelValues& values);

@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <vector>
 
 #include "gpuopt/forecast/channels.hpp"
 
@@ -22,6 +23,10 @@ struct History {
 // phase forecast, docs/forecast.md).
 using ChannelPeriods = std::array<std::uint32_t, kChannelCount>;
 
+// Per channel, the horizons (seconds) at which the phase switch did not hold up over the lookback
+// (phases.hpp, Holding::tested_switch): the phase forecast holds there.
+using ChannelHorizons = std::array<std::vector<double>, kChannelCount>;
+
 // The forecast origin: step `end` of `history` is the latest observation. Nothing after `end`
 // is input; training reads targets there.
 struct WindowRef {
@@ -31,6 +36,9 @@ struct WindowRef {
   // The channels' level periods, when the caller keeps them: the online forecaster refreshes them
   // once a second. Null: forecasters compute them at `end` (must outlive the forecast).
   const ChannelPeriods* periods = nullptr;
+  // Likewise the horizons of the channels' failed phase switches, refreshed with the periods (the
+  // test reads the whole phase lookback). Null: forecasters test at `end`.
+  const ChannelHorizons* unswitched_s = nullptr;
 };
 
 struct WindowConfig {

@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
+#include <utility>
+#include <vector>
+
 #include "forecast_test_util.hpp"
 #include "gpuopt/error.hpp"
 
@@ -114,6 +118,45 @@ TEST(OnlineForecaster, APeriodicStreamKeepsItsPeriodBetweenRefreshes) {
     }
   }
   EXPECT_GT(bursts_ahead, 0U);
+}
+
+// The phase switch is tested with the periods, once a second: on a stream of phases whose lengths
+// alternate (compute 10 s, 20 s; checkpoint 6 s, 12 s), where "as long as the last one" is always
+// wrong, every online forecast is the forecast of the same window offline, which tests at every
+// step, and the switch that failed is not forecast.
+TEST(OnlineForecaster, ThePhaseSwitchTestKeptBetweenRefreshesForecastsAsOffline) {
+  ForecastSpec spec;
+  spec.horizons = {std::chrono::seconds(1), std::chrono::seconds(5)};
+  const auto model = make_forecaster("phase", spec);
+  OnlineForecaster online(*model, two_gpus());
+  const std::array<std::pair<float, std::size_t>, 4> cycle{{{500, 100}, {150, 60}, {500, 200}, {150, 120}}};
+  std::vector<float> power;
+  while (power.size() < 3000) {
+    for (const auto& [level, length] : cycle) power.insert(power.end(), length, level);
+  }
+  const Segment offline = test::make_segment(3000, [&](Channel c, std::size_t k) {
+    return c == Channel::power      ? power[k]
+           : c == Channel::gpu_util ? 50.0F
+           : c == Channel::mem_used ? 1000.0F
+                                    : test::kNaN;
+  });
+  const std::size_t at = index_of(Channel::power) * spec.horizons.size() + 1;  // 5 s
+  std::size_t held = 0;
+  for (std::size_t k = 0; k < 3000; ++k) {
+    online.add(std::vector<Sample>{
+        reading(0, offline.start_ms + static_cast<EpochMs>(k) * 100, power[k], 50, 1000)});
+    if (k < 200) continue;
+    const WindowRef w{test::history(offline), k};
+    std::vector<float> expected(spec.outputs());
+    model->predict(std::span<const WindowRef>(&w, 1), expected);
+    ASSERT_EQ(online.latest(0)->points[at].value, expected[at]) << "step " << k;
+    // 8 s into a 20 s compute phase: the untested switch would forecast the checkpoint.
+    if ((k + 1) % 480 == 280 && k > 1000) {
+      EXPECT_EQ(expected[at], 500) << "step " << k;
+      ++held;
+    }
+  }
+  EXPECT_GT(held, 0U);
 }
 
 }  // namespace

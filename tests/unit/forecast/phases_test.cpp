@@ -121,6 +121,30 @@ TEST(Phases, ASwitchThatFailedInTheLookbackIsNotForecast) {
   EXPECT_FLOAT_EQ(out[index_of(Channel::power)], 500);
 }
 
+// The test alone, for callers that refresh it less often than they forecast, and its result kept
+// by the caller (WindowRef::unswitched_s) standing in for the test at `end`.
+TEST(Phases, TheSwitchTestKeptByTheCallerIsUsed) {
+  const std::array<double, 2> horizons{5, 6};
+  const Segment failing = alternating_lengths(2400);
+  EXPECT_EQ(unswitched_horizons(at(failing, 1679), Channel::power, 500, 100ms, horizons),
+            (std::vector<double>{5, 6}));
+  const Segment consistent = compute_and_checkpoint(1200);
+  WindowRef w = at(consistent, 1049);
+  EXPECT_TRUE(unswitched_horizons(w, Channel::power, 500, 100ms, horizons).empty());
+  EXPECT_FLOAT_EQ(
+      phase_forecast(find_phases(w, Channel::power, 500, 100ms, Holding::tested_switch, horizons), 500, 6),
+      150);
+  ChannelHorizons kept;
+  kept[index_of(Channel::power)] = {6};
+  w.unswitched_s = &kept;
+  const PhaseState p = find_phases(w, Channel::power, 500, 100ms, Holding::tested_switch, horizons);
+  ASSERT_TRUE(p.found);
+  EXPECT_FLOAT_EQ(phase_forecast(p, 500, 6), 500);
+  // Nothing to test: too little history, or no spread.
+  EXPECT_TRUE(unswitched_horizons(at(failing, 5), Channel::power, 500, 100ms, horizons).empty());
+  EXPECT_TRUE(unswitched_horizons(at(failing, 1679), Channel::power, kNaN, 100ms, horizons).empty());
+}
+
 // Model files record the tested switch; files from before it (no key) switch wherever the phases say.
 TEST(Phases, ModelFilesFromBeforeTheTestedSwitchSwitchUntested) {
   ForecastSpec spec;
