@@ -15,6 +15,7 @@
 #include "gpuopt/forecast/anomaly_eval.hpp"
 #include "gpuopt/forecast/evaluation.hpp"
 #include "gpuopt/units.hpp"
+#include "scored_forecasts_csv.hpp"
 
 namespace gpuopt::cli {
 namespace {
@@ -31,6 +32,7 @@ struct EvalArgs {
   std::size_t folds = 0;
   bool anomalies = false;
   std::string anomaly_model = "seq:bigru-transformer";
+  std::string forecasts_csv;
   ForecastArgs forecast;
 };
 
@@ -83,6 +85,7 @@ void print_anomalies(const std::string& model, const forecast::AnomalyScores& a)
 
 struct EvalOutput {
   std::vector<forecast::EvalRow> rows;
+  ScoredForecastsCsv forecasts;  // kept only with --forecasts
   std::optional<forecast::AnomalyScores> anomalies;
   std::string anomaly_model;
 };
@@ -155,6 +158,11 @@ EvalOutput cross_validate(const EvalArgs& args, const GlobalOptions& global,
     options.group = [](const forecast::Trace& t) { return group_name(t.file); };
   }
   EvalOutput output;
+  if (!args.forecasts_csv.empty()) {
+    options.on_forecast = [&](const forecast::Trace& test, const forecast::ScoredForecast& f) {
+      output.forecasts.add(std::span<const forecast::Trace>(&test, 1), f);
+    };
+  }
   if (args.anomalies) {
     output.anomalies.emplace();
     output.anomaly_model = args.anomaly_model;
@@ -188,8 +196,14 @@ EvalOutput score_model_file(const EvalArgs& args, const GlobalOptions& global, s
   const auto persistence = forecast::make_forecaster("persistence", model->spec());
   std::vector<const forecast::Forecaster*> models{model.get()};
   if (model->name() != "persistence") models.push_back(persistence.get());
-  acc.add(models, windows);
-  return {acc.rows(), std::nullopt, ""};
+  EvalOutput output;
+  forecast::ForecastSink sink;
+  if (!args.forecasts_csv.empty()) {
+    sink = [&](const forecast::ScoredForecast& f) { output.forecasts.add(traces, f); };
+  }
+  acc.add(models, windows, sink);
+  output.rows = acc.rows();
+  return output;
 }
 
 void run_eval(const EvalArgs& args, const GlobalOptions& global) {
@@ -217,8 +231,15 @@ void run_eval(const EvalArgs& args, const GlobalOptions& global) {
   if (!cv && (args.anomalies || args.by_dir || args.folds > 0)) {
     throw UsageError("--anomalies, --by-dir and --folds go with --split");
   }
+  if (!args.forecasts_csv.empty()) {
+    // Checked before the evaluation, which can take an hour, rather than when writing.
+    const std::filesystem::path dir = std::filesystem::path(args.forecasts_csv).parent_path();
+    if (!dir.empty() && !std::filesystem::is_directory(dir))
+      throw UsageError(fmt::format("--forecasts {}: no directory {}", args.forecasts_csv, dir.string()));
+  }
   const EvalOutput output = cv ? cross_validate(args, global, spec, std::max<std::size_t>(1, stride_steps))
                                : score_model_file(args, global, std::max<std::size_t>(1, stride_steps));
+  if (!args.forecasts_csv.empty()) output.forecasts.write(args.forecasts_csv);
   if (args.json) {
     print_json(output);
   } else {
@@ -266,6 +287,11 @@ void register_forecast_eval(CLI::App& forecast, const GlobalOptions& global) {
   cmd->add_option("--anomaly-model", args->anomaly_model,
                   "The fold model whose forecasts the anomaly rules use")
       ->capture_default_str();
+  cmd->add_option(
+         "--forecasts", args->forecasts_csv,
+         "Also write every scored forecast to FILE (CSV: trace, gpu, time, model, channel, horizon_s, "
+         "observed, forecast, persistence), to see where a model misses")
+      ->type_name("FILE");
   cmd->add_flag("--json", args->json,
                 "Print {\"results\":[{model, channel, horizon_s, n, mae, rmse, mase}]}");
   add_forecast_options(*cmd, args->forecast, true);

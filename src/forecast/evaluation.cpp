@@ -27,14 +27,15 @@ std::vector<float> predict_all(const Forecaster& model, std::span<const WindowRe
 
 EvalAccumulator::EvalAccumulator(ForecastSpec spec) : spec_(std::move(spec)) {}
 
-void EvalAccumulator::add(std::span<const Forecaster* const> models, std::span<const WindowRef> windows) {
+void EvalAccumulator::add(std::span<const Forecaster* const> models, std::span<const WindowRef> windows,
+                          const ForecastSink& sink) {
   const auto persistence = make_persistence(spec_);
   const std::vector<float> reference = predict_all(*persistence, windows);
-  for (const Forecaster* model : models) score(*model, windows, reference);
+  for (const Forecaster* model : models) score(*model, windows, reference, sink);
 }
 
 void EvalAccumulator::score(const Forecaster& model, std::span<const WindowRef> windows,
-                            std::span<const float> reference) {
+                            std::span<const float> reference, const ForecastSink& sink) {
   const std::string name = model.name();
   auto [it, inserted] = sums_.try_emplace(name, spec_.outputs());
   if (inserted) order_.push_back(name);
@@ -49,6 +50,8 @@ void EvalAccumulator::score(const Forecaster& model, std::span<const WindowRef> 
         if (std::isnan(truth) || std::isnan(reference[i])) continue;
         // A model that cannot forecast a channel the reference can is scored as persistence.
         const float p = std::isnan(pred[i]) ? reference[i] : pred[i];
+        if (sink)
+          sink({&windows[w], &name, static_cast<Channel>(c), spec_.horizons[h], truth, p, reference[i]});
         Sums& s = sums[c * horizons + h];
         const double e = static_cast<double>(p) - truth;
         ++s.n;
@@ -114,7 +117,9 @@ std::vector<EvalRow> leave_one_trace_out(std::vector<Trace>& traces, const Forec
       const std::vector<WindowRef> windows =
           evaluation_windows(std::span<const Trace>(&t, 1), spec, options.eval_stride);
       if (windows.empty()) continue;
-      acc.add(pointers, windows);
+      ForecastSink sink;
+      if (options.on_forecast) sink = [&](const ScoredForecast& f) { options.on_forecast(t, f); };
+      acc.add(pointers, windows, sink);
       if (options.group) by_group.try_emplace(options.group(t), spec).first->second.add(pointers, windows);
       if (options.on_fold) options.on_fold(t, by_name);
     }

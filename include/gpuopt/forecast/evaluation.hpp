@@ -26,13 +26,28 @@ struct EvalRow {
   double mase = 0;  // mae / persistence's mae on the same origins (NaN when that is 0)
 };
 
+// One scored forecast: the model's value (persistence's where the model has none) and
+// persistence's for `horizon` ahead of the window's origin, and the value observed there.
+struct ScoredForecast {
+  const WindowRef* window = nullptr;
+  const std::string* model = nullptr;
+  Channel channel = Channel::power;
+  std::chrono::milliseconds horizon{0};
+  float observed = 0;
+  float forecast = 0;
+  float persistence = 0;
+};
+using ForecastSink = std::function<void(const ScoredForecast&)>;
+
 // Sums errors over folds; every model added for a set of windows is compared with persistence
 // on exactly those windows. Not thread-safe.
 class EvalAccumulator {
  public:
   explicit EvalAccumulator(ForecastSpec spec);
   // Scores each model (and persistence, as the reference) on the same origins.
-  void add(std::span<const Forecaster* const> models, std::span<const WindowRef> windows);
+  // `sink`, when given, gets every forecast scored, in model, window, channel, horizon order.
+  void add(std::span<const Forecaster* const> models, std::span<const WindowRef> windows,
+           const ForecastSink& sink = {});
   // One row per model (in order of first appearance) x channel x horizon with n > 0, labelled `group`.
   std::vector<EvalRow> rows(const std::string& group = "") const;
 
@@ -43,7 +58,8 @@ class EvalAccumulator {
     double sq = 0;
     double ref_abs = 0;  // persistence's absolute error on the same rows
   };
-  void score(const Forecaster& model, std::span<const WindowRef> windows, std::span<const float> reference);
+  void score(const Forecaster& model, std::span<const WindowRef> windows, std::span<const float> reference,
+             const ForecastSink& sink);
   ForecastSpec spec_;
   std::vector<std::string> order_;
   std::map<std::string, std::vector<Sums>> sums_;  // model -> [channel * horizons + h]
@@ -63,6 +79,8 @@ struct CrossValidationOptions {
   std::function<std::string(const Trace&)> group;
   // After a fold's models are trained: each held-out trace and the fold's models (by name).
   std::function<void(const Trace& test, const std::map<std::string, const Forecaster*>& models)> on_fold;
+  // Optional: every forecast scored, with the held-out trace it is on.
+  std::function<void(const Trace& test, const ScoredForecast& forecast)> on_forecast;
 };
 
 // Each trace is held out once: the models train on the traces outside its fold and are scored

@@ -3,8 +3,10 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <functional>
+#include <map>
 
 #include "forecast_test_util.hpp"
 #include "gpuopt/error.hpp"
@@ -121,6 +123,43 @@ TEST(CrossValidation, AStopIsAnErrorNotAPartialResult) {
   stop = false;
   options.on_fold = {};
   EXPECT_FALSE(leave_one_trace_out(traces, small_spec(), options).empty());
+}
+
+// `gpuopt forecast eval --forecasts`: every forecast scored reaches the caller, with the held-out
+// trace it is on, and they add up to the figures.
+TEST(CrossValidation, EveryScoredForecastReachesTheCallerWithItsTrace) {
+  std::vector<Trace> traces{{"a.csv", {{DeviceInfo{}, {square_wave(3000)}}}},
+                            {"b.csv", {{DeviceInfo{}, {square_wave(2000)}}}}};
+  CrossValidationOptions options;
+  options.models = {"moving-average"};
+  std::map<std::string, std::size_t> per_trace;
+  double abs_sum = 0;
+  double persistence_abs_sum = 0;
+  std::size_t n = 0;
+  options.on_forecast = [&](const Trace& test, const ScoredForecast& f) {
+    ++per_trace[test.file];
+    const Segment& segment = test.gpus[0].segments[0];
+    ASSERT_EQ(f.window->history.values[0].data(), segment.values[0].data());  // on that trace
+    EXPECT_EQ(*f.model, "moving-average");
+    const std::size_t at = f.window->end + static_cast<std::size_t>(f.horizon / segment.step);
+    EXPECT_EQ(f.observed, segment.values[index_of(f.channel)][at]);
+    EXPECT_EQ(f.persistence, segment.values[index_of(f.channel)][f.window->end]);
+    if (f.channel == Channel::power && f.horizon == 5s) {
+      abs_sum += std::abs(f.forecast - f.observed);
+      persistence_abs_sum += std::abs(f.persistence - f.observed);
+      ++n;
+    }
+  };
+  const std::vector<EvalRow> rows = leave_one_trace_out(traces, small_spec(), options);
+  EXPECT_GT(per_trace["a.csv"], per_trace["b.csv"]);
+  EXPECT_GT(per_trace["b.csv"], 0U);
+  const auto row = std::ranges::find_if(rows, [](const EvalRow& r) {
+    return r.group.empty() && r.model == "moving-average" && r.channel == Channel::power && r.horizon == 5s;
+  });
+  ASSERT_NE(row, rows.end());
+  EXPECT_EQ(row->n, n);
+  EXPECT_NEAR(row->mae, abs_sum / static_cast<double>(n), 1e-3);
+  EXPECT_NEAR(row->mase, abs_sum / persistence_abs_sum, 1e-6);
 }
 
 class LearnedModels : public ::testing::TestWithParam<std::string> {};

@@ -1,0 +1,89 @@
+#!/usr/bin/env python3
+"""Where a forecaster's error lies, from `gpuopt forecast eval --forecasts FILE`.
+
+Splits the scored forecasts of one model, channel and horizon by how far the value moved from the
+last one (|observed - persistence|) and by what the model forecast:
+
+  caught  the value moved by at least BIG and the model moved its forecast by at least BIG / 2;
+  missed  the value moved by at least BIG and the model forecast (nearly) no move;
+  false   the value stayed within STILL and the model forecast a move of at least BIG / 2.
+
+and prints, per folder of traces and over all of them, the sums of absolute error of persistence
+and of the model in each part, as shares of persistence's total. A target of 0.7 x persistence
+needs the model's total share at 0.7.
+
+Usage: forecast_error_sources.py FILE [--model phase] [--channel power] [--horizon 5] [--big 200]
+       [--still 5]
+"""
+import argparse
+import collections
+import csv
+import os
+import sys
+
+
+def group_of(trace):
+    parts = trace.replace("\\", "/").split("/")
+    return parts[-3] if parts[-1] == "nvidia-smi.csv" and len(parts) >= 3 else (parts[-2] if len(parts) >= 2 else "")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("file")
+    ap.add_argument("--model", default="phase")
+    ap.add_argument("--channel", default="power")
+    ap.add_argument("--horizon", type=float, default=5.0, help="seconds")
+    ap.add_argument("--big", type=float, default=200.0, help="a move at least this large (channel unit)")
+    ap.add_argument("--still", type=float, default=5.0, help="a move at most this large is none")
+    args = ap.parse_args()
+
+    parts = ("still", "caught", "missed", "false", "other")
+    pers = collections.defaultdict(lambda: collections.Counter())
+    model = collections.defaultdict(lambda: collections.Counter())
+    count = collections.defaultdict(lambda: collections.Counter())
+    try:
+        f = open(args.file, newline="")
+    except OSError as e:
+        sys.exit(f"forecast_error_sources: cannot read {args.file}: {e.strerror}")
+    with f:
+        reader = csv.DictReader(f)
+        need = {"trace", "model", "channel", "horizon_s", "observed", "forecast", "persistence"}
+        if reader.fieldnames is None or not need <= set(reader.fieldnames):
+            sys.exit(f"forecast_error_sources: {args.file}: not a `gpuopt forecast eval --forecasts` file")
+        for line, row in enumerate(reader, start=2):
+            if row["model"] != args.model or row["channel"] != args.channel:
+                continue
+            try:
+                if abs(float(row["horizon_s"]) - args.horizon) > 1e-9:
+                    continue
+                observed, forecast, last = float(row["observed"]), float(row["forecast"]), float(row["persistence"])
+            except ValueError:
+                sys.exit(f"forecast_error_sources: {args.file}:{line}: a number field is not a number")
+            moved, forecast_move = abs(observed - last), abs(forecast - last)
+            if moved >= args.big:
+                part = "caught" if forecast_move >= args.big / 2 else "missed"
+            elif moved <= args.still:
+                part = "false" if forecast_move >= args.big / 2 else "still"
+            else:
+                part = "other"
+            for group in ("all", group_of(row["trace"])):
+                pers[group][part] += moved
+                model[group][part] += abs(observed - forecast)
+                count[group][part] += 1
+    if not count:
+        sys.exit(f"forecast_error_sources: no {args.model} {args.channel} forecasts {args.horizon:g} s ahead in {args.file}")
+
+    print(f"{args.model}, {args.channel}, {args.horizon:g} s ahead: absolute error sums as shares of persistence's"
+          f" total (moves of at least {args.big:g} are big, at most {args.still:g} none)")
+    print(f"{'traces':<22} {'part':<7} {'n':>7} {'persistence':>12} {'model':>8}")
+    for group in ["all"] + sorted(g for g in count if g != "all"):
+        total = sum(pers[group].values()) or 1.0
+        for part in parts:
+            print(f"{group:<22} {part:<7} {count[group][part]:>7} {pers[group][part] / total:>12.3f}"
+                  f" {model[group][part] / total:>8.3f}")
+        print(f"{group:<22} {'total':<7} {sum(count[group].values()):>7} {1.0:>12.3f}"
+              f" {sum(model[group].values()) / total:>8.3f}")
+
+
+if __name__ == "__main__":
+    main()
