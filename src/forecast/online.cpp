@@ -96,12 +96,12 @@ void OnlineForecaster::forecast(std::vector<Gpu*>& gpus, std::vector<OnlineAnoma
       for (std::size_t c = 0; c < kChannelCount; ++c) {
         const auto channel = static_cast<Channel>(c);
         gpu.periods[c] = static_cast<std::uint32_t>(level_period(w, channel, spec.step));
-        gpu.unswitched_s[c] = unswitched_horizons(w, channel, scales[c], spec.step, horizons_s);
+        gpu.switch_evidence[c] = switch_evidence(w, channel, scales[c], spec.step, horizons_s);
       }
       gpu.periods_time_ms = gpu.times.back();
     }
     w.periods = &gpu.periods;
-    w.unswitched_s = &gpu.unswitched_s;
+    w.switch_evidence = &gpu.switch_evidence;
     windows.push_back(w);
     which.push_back(i);
   }

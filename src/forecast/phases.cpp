@@ -115,31 +115,34 @@ float run_level(const PhaseHistory& p, std::size_t r, Holding holding) {
   return quantile(values, 0.5);
 }
 
-// Per horizon of `horizons_s`: whether, at the ends of the buckets where the phases as they stood
-// put the value that far ahead in the other kind of phase, the other phase's level forecast it with
-// no more absolute error in sum than the holding median (of the last max(kTestHoldingS, horizon /
-// 5)); true without such a bucket. Scores only values at or before `end`.
-std::vector<bool> switches_held_up(PhaseHistory& p, std::size_t end, std::chrono::milliseconds step,
-                                   std::span<const double> horizons_s) {
+// Per horizon of `horizons_s` and kind of the phase switched out of: at the ends of the buckets
+// where the phases as they stood put the value that far ahead in the other kind of phase, the
+// absolute errors summed of the other phase's level and of the holding median (of the last
+// max(kTestHoldingS, horizon / 5)). Scores only values at or before `end`.
+SwitchEvidence evidence_in(PhaseHistory& p, std::size_t end, std::chrono::milliseconds step,
+                           std::span<const double> horizons_s) {
   struct Test {
     std::size_t horizon_steps;
     std::size_t median_steps;
-    double switched_error = 0;
-    double held_error = 0;
   };
   std::vector<Test> tests;
   for (const double h : horizons_s) {
     tests.push_back({steps_of(h, step), std::max(steps_of(kTestHoldingS, step), steps_of(h, step) / 5)});
   }
+  SwitchEvidence e;
+  e.switched_error.assign(tests.size(), {0, 0});
+  e.held_error.assign(tests.size(), {0, 0});
+  p.levels.assign(p.runs.size(), std::numeric_limits<float>::quiet_NaN());
   for (std::size_t b = 0; b + 1 < p.buckets.size(); ++b) {
     const std::size_t t = p.first + (b + 1) * p.per_bucket - 1;
     std::size_t other = 0;
     const PhaseState past = state_at(p, b, other);
     if (!past.found) continue;
+    const bool kind = p.runs[p.run_of[b]].high;
     std::size_t median_steps = 0;  // of `held`, shared by horizons with the same median
     float held = 0;
     for (std::size_t i = 0; i < tests.size(); ++i) {
-      Test& test = tests[i];
+      const Test& test = tests[i];
       if (t + test.horizon_steps > end || !phase_switched(past, horizons_s[i])) continue;
       if (test.median_steps != median_steps) {
         median_steps = test.median_steps;
@@ -148,12 +151,27 @@ std::vector<bool> switches_held_up(PhaseHistory& p, std::size_t end, std::chrono
       const float truth = p.series[t + test.horizon_steps];
       if (std::isnan(truth) || std::isnan(held)) continue;
       if (std::isnan(p.levels[other])) p.levels[other] = run_level(p, other, Holding::seasonal);
-      test.switched_error += std::abs(truth - p.levels[other]);
-      test.held_error += std::abs(truth - held);
+      e.switched_error[i][kind] += std::abs(truth - p.levels[other]);
+      e.held_error[i][kind] += std::abs(truth - held);
     }
   }
-  std::vector<bool> out;
-  for (const Test& test : tests) out.push_back(test.switched_error <= test.held_error);
+  return e;
+}
+
+// The horizons of `horizons_s` at which the evidence says hold, for a current phase of kind `kind`:
+// where holding erred less in sum (over both kinds with Holding::tested_switch, over the current
+// kind with tested_per_kind); no evidence switches.
+std::vector<double> unswitched_by(const SwitchEvidence& e, std::span<const double> horizons_s,
+                                  Holding holding, bool kind) {
+  std::vector<double> out;
+  if (e.switched_error.size() != horizons_s.size()) return out;
+  for (std::size_t i = 0; i < horizons_s.size(); ++i) {
+    const auto& switched = e.switched_error[i];
+    const auto& held = e.held_error[i];
+    const bool holds = holding == Holding::tested_per_kind ? held[kind] < switched[kind]
+                                                           : held[0] + held[1] < switched[0] + switched[1];
+    if (holds) out.push_back(horizons_s[i]);
+  }
   return out;
 }
 
@@ -200,18 +218,6 @@ bool read_phases(const WindowRef& w, Channel c, float scale, std::chrono::millis
   return true;
 }
 
-// The horizons of `horizons_s` at which the switch did not hold up (switches_held_up).
-std::vector<double> unswitched_in(PhaseHistory& p, std::size_t end, std::chrono::milliseconds step,
-                                  std::span<const double> horizons_s) {
-  p.levels.assign(p.runs.size(), std::numeric_limits<float>::quiet_NaN());
-  const std::vector<bool> held_up = switches_held_up(p, end, step, horizons_s);
-  std::vector<double> out;
-  for (std::size_t i = 0; i < horizons_s.size(); ++i) {
-    if (!held_up[i]) out.push_back(horizons_s[i]);
-  }
-  return out;
-}
-
 }  // namespace
 
 std::size_t phase_history_steps(std::chrono::milliseconds step) {
@@ -227,18 +233,20 @@ PhaseState find_phases(const WindowRef& w, Channel c, float scale, std::chrono::
   PhaseState state = state_at(p, p.buckets.size() - 1, other);
   if (!state.found) return state;
   state.other_level = run_level(p, other, holding);
-  if (holding == Holding::tested_switch) {
-    state.unswitched_s = w.unswitched_s != nullptr ? (*w.unswitched_s)[index_of(c)]
-                                                   : unswitched_in(p, w.end, step, horizons_s);
+  if (holding >= Holding::tested_switch) {
+    const bool kind = p.runs.back().high;
+    state.unswitched_s = unswitched_by(w.switch_evidence != nullptr ? (*w.switch_evidence)[index_of(c)]
+                                                                    : evidence_in(p, w.end, step, horizons_s),
+                                       horizons_s, holding, kind);
   }
   return state;
 }
 
-std::vector<double> unswitched_horizons(const WindowRef& w, Channel c, float scale,
-                                        std::chrono::milliseconds step, std::span<const double> horizons_s) {
+SwitchEvidence switch_evidence(const WindowRef& w, Channel c, float scale, std::chrono::milliseconds step,
+                               std::span<const double> horizons_s) {
   PhaseHistory p;
   if (!read_phases(w, c, scale, step, p)) return {};
-  return unswitched_in(p, w.end, step, horizons_s);
+  return evidence_in(p, w.end, step, horizons_s);
 }
 
 bool phase_switched(const PhaseState& s, double horizon_s) {

@@ -33,9 +33,10 @@ inline constexpr std::size_t kPhaseLevelSamples = 256;
 // before the holding level), at the holding level without its seasonal candidate and with the other
 // phase's level as the median of its 1 s means (model files from before 2026-12-05), as
 // holding_level.hpp and this header describe (`seasonal`, model files of stop 18 and 19), or so and
-// switching to the other phase only at the horizons where that held up (`tested_switch`, the
+// switching to the other phase only at the horizons where that held up (`tested_switch`, model files
+// of stop 20), or where it held up out of phases of the current one's kind (`tested_per_kind`, the
 // current rule).
-enum class Holding { last_value, level, seasonal, tested_switch };
+enum class Holding { last_value, level, seasonal, tested_switch, tested_per_kind };
 
 struct PhaseState {
   bool found = false;
@@ -46,7 +47,7 @@ struct PhaseState {
   double same_s = 0;     // the last complete phase of the current kind
   double other_s = 0;    // the last complete phase of the other kind
   // Horizons (seconds) at which the switch to the other phase did not hold up: the phase forecast
-  // holds there (Holding::tested_switch only).
+  // holds there (Holding::tested_switch and tested_per_kind only).
   std::vector<double> unswitched_s;
 };
 
@@ -61,16 +62,17 @@ std::size_t phase_history_steps(std::chrono::milliseconds step);
 // in the other kind of phase, the other phase's level and the median of the last max(1 s,
 // horizon / 5) (the holding level's short candidate) are scored on the value observed; where the
 // median's absolute errors sum to less, the forecast at that horizon holds (`unswitched_s`).
-// Phases read as periodic can be out of step with the job (A100 inference bursts). Where the
-// caller keeps the test's result (w.unswitched_s), that is used instead.
+// Phases read as periodic can be out of step with the job (A100 inference bursts). With
+// Holding::tested_per_kind only the seconds in a phase of the current one's kind count: the end
+// of a checkpoint can be regular where the end of a compute phase is not (H100 `ckpt500`). Where
+// the caller keeps the test's evidence (w.switch_evidence), that is used instead.
 PhaseState find_phases(const WindowRef& w, Channel c, float scale, std::chrono::milliseconds step,
-                       Holding holding = Holding::tested_switch, std::span<const double> horizons_s = {});
+                       Holding holding = Holding::tested_per_kind, std::span<const double> horizons_s = {});
 
-// The test of find_phases alone: the horizons of `horizons_s` at which the switch of channel c's
-// phases did not hold up over the lookback up to w.end; none where no phases can be read. For
+// The evidence of find_phases' test alone, for `horizons_s`; none where no phases can be read. For
 // callers that refresh it less often than they forecast (OnlineForecaster).
-std::vector<double> unswitched_horizons(const WindowRef& w, Channel c, float scale,
-                                        std::chrono::milliseconds step, std::span<const double> horizons_s);
+SwitchEvidence switch_evidence(const WindowRef& w, Channel c, float scale, std::chrono::milliseconds step,
+                               std::span<const double> horizons_s);
 
 // True when the phases put the value `horizon_s` ahead in the other kind of phase and the switch
 // held up at that horizon (not in s.unswitched_s).

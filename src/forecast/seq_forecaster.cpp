@@ -178,7 +178,7 @@ class SeqForecaster final : public Forecaster {
     ml::configure_torch(options.threads, options.seed);
     net_ = make_net(true);
     phases_stand_ = true;
-    holding_ = Holding::tested_switch;
+    holding_ = Holding::tested_per_kind;
     weights_.assign(spec().outputs(), 1.0F);
     const auto [training, validation] = split_by_source(windows, options.seed);
     net_->train();
@@ -251,7 +251,8 @@ class SeqForecaster final : public Forecaster {
     file.meta["phases_stand"] = phases_stand_;
     file.meta["holding_level"] = holding_ != Holding::last_value;
     file.meta["seasonal_holding"] = holding_ >= Holding::seasonal;
-    file.meta["tested_switch"] = holding_ == Holding::tested_switch;
+    file.meta["tested_switch"] = holding_ >= Holding::tested_switch;
+    file.meta["switch_tested_per_kind"] = holding_ == Holding::tested_per_kind;
     file.meta["correction_weights"] = weights_;
     file.sections["torch"] = ml::module_to_bytes(*net_);
   }
@@ -267,11 +268,13 @@ class SeqForecaster final : public Forecaster {
     phases_stand_ = flag_or_false(file, "phases_stand", name);
     // Files written before it (no key) held the phases at the last value; files written before the
     // seasonal candidate (no key) hold them at the level without it; files written before the
-    // tested switch (no key) switch wherever the phases say.
-    holding_ = !flag_or_false(file, "holding_level", name)      ? Holding::last_value
-               : !flag_or_false(file, "seasonal_holding", name) ? Holding::level
-               : flag_or_false(file, "tested_switch", name)     ? Holding::tested_switch
-                                                                : Holding::seasonal;
+    // tested switch (no key) switch wherever the phases say, and those before its test per kind of
+    // phase test both kinds together.
+    holding_ = !flag_or_false(file, "holding_level", name)           ? Holding::last_value
+               : !flag_or_false(file, "seasonal_holding", name)      ? Holding::level
+               : !flag_or_false(file, "tested_switch", name)         ? Holding::seasonal
+               : flag_or_false(file, "switch_tested_per_kind", name) ? Holding::tested_per_kind
+                                                                     : Holding::tested_switch;
     weights_ = correction_weights(file, name);
   }
 
@@ -385,8 +388,8 @@ class SeqForecaster final : public Forecaster {
 
   std::string arch_;
   mutable SeqNet net_;
-  bool phases_stand_ = true;                  // false for model files from before it
-  Holding holding_ = Holding::tested_switch;  // older rules for model files from before them
+  bool phases_stand_ = true;                    // false for model files from before it
+  Holding holding_ = Holding::tested_per_kind;  // older rules for model files from before them
   std::vector<float> weights_ = std::vector<float>(spec().outputs(), 1.0F);  // of the corrections
 };
 

@@ -24,8 +24,8 @@ struct OnlineAnomaly {
   Anomaly anomaly;
 };
 
-// The channels' level periods (the phase forecast's seasonal candidate) and the horizons at which
-// their phase switch failed are found once every kPeriodRefresh rather than at every step, the
+// The channels' level periods (the phase forecast's seasonal candidate) and the evidence of their
+// phase switch test are found once every kPeriodRefresh rather than at every step, the
 // autocorrelation and the switch test over the phase lookback being most of a forecast's cost;
 // between refreshes the forecast uses the last ones.
 inline constexpr std::chrono::seconds kPeriodRefresh{1};
@@ -55,9 +55,9 @@ class OnlineForecaster {
     std::optional<double> mem_total_mib;
     AnomalyDetector detector;
     std::optional<GpuForecast> latest;
-    ChannelPeriods periods{};                // the channels' level periods ...
-    ChannelHorizons unswitched_s{};          // ... and failed phase switches ...
-    std::optional<EpochMs> periods_time_ms;  // ... at this step (none yet in this segment)
+    ChannelPeriods periods{};                 // the channels' level periods ...
+    ChannelSwitchEvidence switch_evidence{};  // ... and phase switch evidence ...
+    std::optional<EpochMs> periods_time_ms;   // ... at this step (none yet in this segment)
   };
   void append(Gpu& gpu, bool new_segment, EpochMs time_ms, const ChannelValues& values);
   void forecast(std::vector<Gpu*>& gpus, std::vector<OnlineAnomaly>& found, const std::vector<int>& ids);

@@ -23,9 +23,14 @@ struct History {
 // phase forecast, docs/forecast.md).
 using ChannelPeriods = std::array<std::uint32_t, kChannelCount>;
 
-// Per channel, the horizons (seconds) at which the phase switch did not hold up over the lookback
-// (phases.hpp, Holding::tested_switch): the phase forecast holds there.
-using ChannelHorizons = std::array<std::vector<double>, kChannelCount>;
+// The phase switch test's evidence over the lookback (src/forecast/phases.hpp), per horizon and
+// kind of the phase switched out of (0 low, 1 high): the absolute errors summed of switching to
+// the other phase's level and of holding. Empty: no phases, no evidence.
+struct SwitchEvidence {
+  std::vector<std::array<double, 2>> switched_error;
+  std::vector<std::array<double, 2>> held_error;
+};
+using ChannelSwitchEvidence = std::array<SwitchEvidence, kChannelCount>;
 
 // The forecast origin: step `end` of `history` is the latest observation. Nothing after `end`
 // is input; training reads targets there.
@@ -36,9 +41,9 @@ struct WindowRef {
   // The channels' level periods, when the caller keeps them: the online forecaster refreshes them
   // once a second. Null: forecasters compute them at `end` (must outlive the forecast).
   const ChannelPeriods* periods = nullptr;
-  // Likewise the horizons of the channels' failed phase switches, refreshed with the periods (the
-  // test reads the whole phase lookback). Null: forecasters test at `end`.
-  const ChannelHorizons* unswitched_s = nullptr;
+  // Likewise the channels' phase switch evidence, refreshed with the periods (the test reads the
+  // whole phase lookback). Null: forecasters test at `end`.
+  const ChannelSwitchEvidence* switch_evidence = nullptr;
 };
 
 struct WindowConfig {
