@@ -18,7 +18,7 @@ Usage: forecast_error_sources.py FILE [--model phase] [--channel power] [--horiz
 import argparse
 import collections
 import csv
-import os
+import signal
 import sys
 
 
@@ -28,6 +28,7 @@ def group_of(trace):
 
 
 def main():
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `| head` ends quietly
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("file")
     ap.add_argument("--model", default="phase")
