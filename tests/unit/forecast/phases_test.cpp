@@ -3,6 +3,7 @@
 
 #include <array>
 #include <cmath>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -75,16 +76,21 @@ TEST(Phases, TheForecastSwitchesWhenThePhaseIsDueToEndAndSwitchesBack) {
   EXPECT_FLOAT_EQ(phase_forecast(p, 500, 3600 * 24.0 + 6), phase_forecast(p, 500, 6));  // 2880 whole cycles
 }
 
-// Power at 100 ms steps in phases whose lengths alternate, compute 10 s, 20 s and checkpoint 6 s,
-// 12 s: "as long as the last one of its kind" is wrong for every phase.
-Segment alternating_lengths(std::size_t steps) {
-  const std::array<std::pair<float, std::size_t>, 4> cycle{{{500, 100}, {150, 60}, {500, 200}, {150, 120}}};
+// Power at 100 ms steps: phases of (level W, length in steps) repeating `cycle`.
+using Phase = std::pair<float, std::size_t>;
+Segment repeating(const std::array<Phase, 4>& cycle, std::size_t steps) {
   std::vector<float> power;
   while (power.size() < steps) {
     for (const auto& [level, length] : cycle) power.insert(power.end(), length, level);
   }
   return test::make_segment(steps,
                             [&](Channel c, std::size_t k) { return c == Channel::power ? power[k] : kNaN; });
+}
+
+// Phases whose lengths alternate, compute 10 s, 20 s and checkpoint 6 s, 12 s: "as long as the last
+// one of its kind" is wrong for every phase.
+Segment alternating_lengths(std::size_t steps) {
+  return repeating({{{500, 100}, {150, 60}, {500, 200}, {150, 120}}}, steps);
 }
 
 TEST(Phases, AConsistentSwitchHoldsUpInTheLookback) {
@@ -123,16 +129,10 @@ TEST(Phases, ASwitchThatFailedInTheLookbackIsNotForecast) {
   EXPECT_FLOAT_EQ(out[index_of(Channel::power)], 500);
 }
 
-// Power at 100 ms steps: compute phases of 10 s and 20 s in turn, every checkpoint 6 s. The end of
-// a compute phase cannot be told from the last one; the end of a checkpoint can.
+// Compute phases of 10 s and 20 s in turn, every checkpoint 6 s. The end of a compute phase cannot
+// be told from the last one; the end of a checkpoint can.
 Segment regular_checkpoints(std::size_t steps) {
-  const std::array<std::pair<float, std::size_t>, 4> cycle{{{500, 100}, {150, 60}, {500, 200}, {150, 60}}};
-  std::vector<float> power;
-  while (power.size() < steps) {
-    for (const auto& [level, length] : cycle) power.insert(power.end(), length, level);
-  }
-  return test::make_segment(steps,
-                            [&](Channel c, std::size_t k) { return c == Channel::power ? power[k] : kNaN; });
+  return repeating({{{500, 100}, {150, 60}, {500, 200}, {150, 60}}}, steps);
 }
 
 // The switch out of a compute phase failed in the lookback and the switch out of a checkpoint held
@@ -142,24 +142,20 @@ Segment regular_checkpoints(std::size_t steps) {
 // to 0.793 of persistence's (docs/forecast.md).
 TEST(Phases, TheSwitchIsTestedPerKindOfPhase) {
   const Segment s = regular_checkpoints(2200);
-  const std::array<double, 1> horizons{5};
+  // The phase forecast 5 s ahead of step `end`, holding at `held`.
+  const auto ahead_5s = [&](std::size_t end, Holding holding, float held) {
+    const std::array<double, 1> horizons{5};
+    const PhaseState p = find_phases(at(s, end), Channel::power, 500, 100ms, holding, horizons);
+    EXPECT_TRUE(p.found);
+    return phase_forecast(p, held, 5);
+  };
   // 8 s into a 20 s compute phase (steps 1840..2039) after a 10 s one.
-  const WindowRef compute = at(s, 1919);
   ASSERT_FLOAT_EQ(s.values[index_of(Channel::power)][1919 + 50], 500);
-  const PhaseState per_kind =
-      find_phases(compute, Channel::power, 500, 100ms, Holding::tested_per_kind, horizons);
-  ASSERT_TRUE(per_kind.found);
-  EXPECT_FLOAT_EQ(phase_forecast(per_kind, 500, 5), 500);
-  const PhaseState pooled =
-      find_phases(compute, Channel::power, 500, 100ms, Holding::tested_switch, horizons);
-  EXPECT_FLOAT_EQ(phase_forecast(pooled, 500, 5), 150);
+  EXPECT_FLOAT_EQ(ahead_5s(1919, Holding::tested_per_kind, 500), 500);
+  EXPECT_FLOAT_EQ(ahead_5s(1919, Holding::tested_switch, 500), 150);
   // 3 s into the next checkpoint (steps 2040..2099): compute follows in 3 s.
-  const WindowRef checkpoint = at(s, 2069);
   ASSERT_FLOAT_EQ(s.values[index_of(Channel::power)][2069 + 50], 500);
-  const PhaseState in_checkpoint =
-      find_phases(checkpoint, Channel::power, 500, 100ms, Holding::tested_per_kind, horizons);
-  ASSERT_TRUE(in_checkpoint.found);
-  EXPECT_FLOAT_EQ(phase_forecast(in_checkpoint, 150, 5), 500);
+  EXPECT_FLOAT_EQ(ahead_5s(2069, Holding::tested_per_kind, 150), 500);
 }
 
 // The test's evidence alone, for callers that refresh it less often than they forecast, and the
@@ -197,48 +193,40 @@ TEST(Phases, TheSwitchEvidenceKeptByTheCallerIsUsed) {
       150);
 }
 
-// Model files record the tested switch; files from before it (no key) switch wherever the phases say.
-TEST(Phases, ModelFilesFromBeforeTheTestedSwitchSwitchUntested) {
+// The 5 s power forecast of an untrained seq:gru at `w` as saved now, and with `key` dropped from
+// its model file (a file from before that key). A key that is not a boolean is refused.
+std::pair<float, float> power_now_and_before(const WindowRef& w, const std::string& key) {
   ForecastSpec spec;
   spec.horizons = {5s};
-  const Segment s = alternating_lengths(2400);
-  const WindowRef w = at(s, 1679);
   const auto seq = make_forecaster("seq:gru", spec);
   ml::ModelFile file;
   seq->save(file);
-  EXPECT_EQ(file.meta.at("tested_switch"), true);
-  file.meta.erase("tested_switch");
+  EXPECT_EQ(file.meta.at(key), true);
+  file.meta.erase(key);
   std::vector<float> now(spec.outputs());
   std::vector<float> before(spec.outputs());
   seq->predict(std::span<const WindowRef>(&w, 1), now);
   load_forecaster(file, "old.gpuopt")->predict(std::span<const WindowRef>(&w, 1), before);
-  // Where the phases are found, the phase forecast stands: no correction is added.
-  EXPECT_FLOAT_EQ(now[index_of(Channel::power)], 500);
-  EXPECT_FLOAT_EQ(before[index_of(Channel::power)], 150);
-  file.meta["tested_switch"] = "no";
+  file.meta[key] = "no";
   EXPECT_THROW(load_forecaster(file, "bad.gpuopt"), ParseError);
+  return {now[index_of(Channel::power)], before[index_of(Channel::power)]};
+}
+
+// Model files record the tested switch; files from before it (no key) switch wherever the phases
+// say. Where the phases are found, the phase forecast stands: no correction is added.
+TEST(Phases, ModelFilesFromBeforeTheTestedSwitchSwitchUntested) {
+  const Segment s = alternating_lengths(2400);
+  const auto [now, before] = power_now_and_before(at(s, 1679), "tested_switch");
+  EXPECT_FLOAT_EQ(now, 500);
+  EXPECT_FLOAT_EQ(before, 150);
 }
 
 // Model files record the test per kind of phase; files of stop 20 (no key) test both kinds together.
 TEST(Phases, ModelFilesFromBeforeTheTestPerKindTestBothKindsTogether) {
-  ForecastSpec spec;
-  spec.horizons = {5s};
   const Segment s = regular_checkpoints(2200);
-  const WindowRef w = at(s, 1919);
-  const auto seq = make_forecaster("seq:gru", spec);
-  ml::ModelFile file;
-  seq->save(file);
-  EXPECT_EQ(file.meta.at("tested_switch"), true);
-  EXPECT_EQ(file.meta.at("switch_tested_per_kind"), true);
-  file.meta.erase("switch_tested_per_kind");
-  std::vector<float> now(spec.outputs());
-  std::vector<float> before(spec.outputs());
-  seq->predict(std::span<const WindowRef>(&w, 1), now);
-  load_forecaster(file, "stop20.gpuopt")->predict(std::span<const WindowRef>(&w, 1), before);
-  EXPECT_FLOAT_EQ(now[index_of(Channel::power)], 500);
-  EXPECT_FLOAT_EQ(before[index_of(Channel::power)], 150);
-  file.meta["switch_tested_per_kind"] = 1;
-  EXPECT_THROW(load_forecaster(file, "bad.gpuopt"), ParseError);
+  const auto [now, before] = power_now_and_before(at(s, 1919), "switch_tested_per_kind");
+  EXPECT_FLOAT_EQ(now, 500);
+  EXPECT_FLOAT_EQ(before, 150);
 }
 
 TEST(Phases, NothingIsFoundWithoutRepeatedPhases) {
