@@ -236,6 +236,8 @@ void run_eval(const EvalArgs& args, const GlobalOptions& global) {
     const std::filesystem::path dir = std::filesystem::path(args.forecasts_csv).parent_path();
     if (!dir.empty() && !std::filesystem::is_directory(dir))
       throw UsageError(fmt::format("--forecasts {}: no directory {}", args.forecasts_csv, dir.string()));
+    if (std::filesystem::is_directory(args.forecasts_csv))
+      throw UsageError(fmt::format("--forecasts {}: is a directory; give a file name", args.forecasts_csv));
   }
   const EvalOutput output = cv ? cross_validate(args, global, spec, std::max<std::size_t>(1, stride_steps))
                                : score_model_file(args, global, std::max<std::size_t>(1, stride_steps));
