@@ -83,8 +83,7 @@ std::vector<OnlineAnomaly> OnlineForecaster::add(std::span<const Sample> samples
 void OnlineForecaster::forecast(std::vector<Gpu*>& gpus, std::vector<OnlineAnomaly>& found,
                                 const std::vector<int>& ids) {
   const ForecastSpec& spec = model_->spec();
-  std::vector<double> horizons_s;
-  for (const auto& h : spec.horizons) horizons_s.push_back(std::chrono::duration<double>(h).count());
+  const std::vector<double> horizons_s = spec.horizons_s();
   std::vector<WindowRef> windows;
   std::vector<std::size_t> which;
   for (std::size_t i = 0; i < gpus.size(); ++i) {

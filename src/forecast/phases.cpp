@@ -266,8 +266,7 @@ void phase_features(const WindowRef& w, const ForecastSpec& spec, const ChannelV
                     const ChannelValues& scales, Holding holding, std::span<float> out) {
   const std::size_t per_channel = kPhaseForecastOffset + spec.horizons.size();
   std::fill(out.begin(), out.end(), 0.0F);
-  std::vector<double> horizons_s;
-  for (const auto& h : spec.horizons) horizons_s.push_back(std::chrono::duration<double>(h).count());
+  const std::vector<double> horizons_s = spec.horizons_s();
   for (std::size_t c = 0; c < kChannelCount; ++c) {
     if (std::isnan(last[c]) || std::isnan(scales[c])) continue;
     const auto channel = static_cast<Channel>(c);

@@ -39,6 +39,11 @@ struct ForecastSpec {
   WindowConfig window;
   std::size_t horizon_steps(std::size_t h) const { return static_cast<std::size_t>(horizons[h] / step); }
   std::size_t outputs() const { return kChannelCount * horizons.size(); }  // per window
+  std::vector<double> horizons_s() const {
+    std::vector<double> out;
+    for (const auto& h : horizons) out.push_back(std::chrono::duration<double>(h).count());
+    return out;
+  }
 };
 
 inline constexpr std::chrono::milliseconds kMaxStep = std::chrono::hours(1);      // resampling step
