@@ -58,7 +58,7 @@ class PhaseRule final : public Forecaster {
     for (std::size_t w = 0; w < windows.size(); ++w) {
       const ChannelValues last = last_values(windows[w], spec().window);
       const ChannelValues scales = window_scales(windows[w], spec().window);
-      phase_features(windows[w], spec(), last, scales, Holding::tested_per_kind, f);
+      phase_features(windows[w], spec(), last, scales, kCurrentHolding, f);
       for (std::size_t c = 0; c < kChannelCount; ++c) {
         for (std::size_t h = 0; h < horizons; ++h) {
           // The same arithmetic as the sequence models' base, so that their forecasts are equal.

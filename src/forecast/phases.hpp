@@ -37,6 +37,8 @@ inline constexpr std::size_t kPhaseLevelSamples = 256;
 // of stop 20), or where it held up out of phases of the current one's kind (`tested_per_kind`, the
 // current rule).
 enum class Holding { last_value, level, seasonal, tested_switch, tested_per_kind };
+// The rule the `phase` model and newly trained sequence models use.
+inline constexpr Holding kCurrentHolding = Holding::tested_per_kind;
 
 struct PhaseState {
   bool found = false;
@@ -67,7 +69,7 @@ std::size_t phase_history_steps(std::chrono::milliseconds step);
 // of a checkpoint can be regular where the end of a compute phase is not (H100 `ckpt500`). Where
 // the caller keeps the test's evidence (w.switch_evidence), that is used instead.
 PhaseState find_phases(const WindowRef& w, Channel c, float scale, std::chrono::milliseconds step,
-                       Holding holding = Holding::tested_per_kind, std::span<const double> horizons_s = {});
+                       Holding holding = kCurrentHolding, std::span<const double> horizons_s = {});
 
 // The evidence of find_phases' test alone, for `horizons_s`; none where no phases can be read. For
 // callers that refresh it less often than they forecast (OnlineForecaster).

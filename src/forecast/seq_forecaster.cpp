@@ -178,7 +178,7 @@ class SeqForecaster final : public Forecaster {
     ml::configure_torch(options.threads, options.seed);
     net_ = make_net(true);
     phases_stand_ = true;
-    holding_ = Holding::tested_per_kind;
+    holding_ = kCurrentHolding;
     weights_.assign(spec().outputs(), 1.0F);
     const auto [training, validation] = split_by_source(windows, options.seed);
     net_->train();
@@ -388,8 +388,8 @@ class SeqForecaster final : public Forecaster {
 
   std::string arch_;
   mutable SeqNet net_;
-  bool phases_stand_ = true;                    // false for model files from before it
-  Holding holding_ = Holding::tested_per_kind;  // older rules for model files from before them
+  bool phases_stand_ = true;           // false for model files from before it
+  Holding holding_ = kCurrentHolding;  // older rules for model files from before them
   std::vector<float> weights_ = std::vector<float>(spec().outputs(), 1.0F);  // of the corrections
 };
 
