@@ -51,6 +51,10 @@ class PhaseRule final : public Forecaster {
   using Forecaster::Forecaster;
   std::string name() const override { return "phase"; }
   void fit(std::span<const WindowRef>, const TrainOptions&) override {}
+  void refresh_long_memory(const WindowRef& w, ChannelPeriods& periods,
+                           ChannelSwitchEvidence& evidence) const override {
+    refresh_phase_memory(w, spec(), kCurrentHolding, periods, evidence);
+  }
   void predict(std::span<const WindowRef> windows, std::span<float> out) const override {
     const std::size_t horizons = spec().horizons.size();
     const std::size_t per_channel = kPhaseForecastOffset + horizons;

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 
-#include "holding_level.hpp"
 #include "phases.hpp"
 
 namespace gpuopt::forecast {
@@ -83,7 +82,6 @@ std::vector<OnlineAnomaly> OnlineForecaster::add(std::span<const Sample> samples
 void OnlineForecaster::forecast(std::vector<Gpu*>& gpus, std::vector<OnlineAnomaly>& found,
                                 const std::vector<int>& ids) {
   const ForecastSpec& spec = model_->spec();
-  const std::vector<double> horizons_s = spec.horizons_s();
   std::vector<WindowRef> windows;
   std::vector<std::size_t> which;
   for (std::size_t i = 0; i < gpus.size(); ++i) {
@@ -91,12 +89,7 @@ void OnlineForecaster::forecast(std::vector<Gpu*>& gpus, std::vector<OnlineAnoma
     Gpu& gpu = *gpus[i];
     WindowRef w{history_of(gpu.buffer), gpu.times.size() - 1};
     if (!gpu.periods_time_ms || gpu.times.back() - *gpu.periods_time_ms >= kPeriodRefreshMs) {
-      const ChannelValues scales = window_scales(w, spec.window);
-      for (std::size_t c = 0; c < kChannelCount; ++c) {
-        const auto channel = static_cast<Channel>(c);
-        gpu.periods[c] = static_cast<std::uint32_t>(level_period(w, channel, spec.step));
-        gpu.switch_evidence[c] = switch_evidence(w, channel, scales[c], spec.step, horizons_s);
-      }
+      model_->refresh_long_memory(w, gpu.periods, gpu.switch_evidence);
       gpu.periods_time_ms = gpu.times.back();
     }
     w.periods = &gpu.periods;

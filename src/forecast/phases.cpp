@@ -12,13 +12,14 @@
 namespace gpuopt::forecast {
 namespace {
 
-constexpr double kBucketS = 1.0;      // phase resolution
-constexpr double kThresholdS = 120;   // the levels come from the last 2 minutes
-constexpr double kMinPhaseS = 3;      // shorter runs only split phases
-constexpr double kSlackS = 2;         // a phase this much longer than expected breaks the pattern
-constexpr double kMinSpread = 0.2;    // of the window scale, between the 10th and 90th percentile
-constexpr int kCompletedToTrust = 2;  // earlier phases of the current kind
-constexpr double kTestHoldingS = 1;   // the switch is tested against the median of at least this
+constexpr double kBucketS = 1.0;            // phase resolution
+constexpr double kThresholdS = 120;         // the levels come from the last 2 minutes
+constexpr double kMinPhaseS = 3;            // shorter runs only split phases
+constexpr double kSlackS = 2;               // a phase this much longer than expected breaks the pattern
+constexpr double kMinSpread = 0.2;          // of the window scale, between the 10th and 90th percentile
+constexpr int kCompletedToTrust = 1;        // earlier whole phases of the current kind ...
+constexpr int kCompletedToTrustBefore = 2;  // ... or phases, for the rules before whole_phases
+constexpr double kTestHoldingS = 1;         // the switch is tested against the median of at least this
 
 std::size_t bucket_steps(std::chrono::milliseconds step) {
   const auto per_bucket = static_cast<std::size_t>(kBucketS * 1000.0 / static_cast<double>(step.count()));
@@ -53,6 +54,7 @@ struct PhaseHistory {
   std::vector<std::array<std::ptrdiff_t, 2>> previous;
   std::vector<std::array<int, 2>> completed;
   std::vector<float> levels;  // per run, run_level's of Holding::seasonal once asked for (NaN before)
+  Holding holding = kCurrentHolding;
 };
 
 // Runs of equal kind against `threshold`, and per run the phases before it.
@@ -72,7 +74,9 @@ void split_runs(PhaseHistory& p, float threshold) {
     p.previous[r] = p.previous[r - 1];
     p.completed[r] = p.completed[r - 1];
     const Run& before = p.runs[r - 1];
-    if (before.length < p.min_length) continue;
+    // The first run began before the lookback: its length is unknown.
+    const bool cut = r == 1 && p.holding >= Holding::whole_phases;
+    if (before.length < p.min_length || cut) continue;
     p.previous[r][before.high] = static_cast<std::ptrdiff_t>(r - 1);
     ++p.completed[r][before.high];
   }
@@ -86,7 +90,8 @@ PhaseState state_at(const PhaseHistory& p, std::size_t b, std::size_t& other) {
   const bool kind = p.runs[r].high;
   const std::ptrdiff_t same = p.previous[r][kind];
   const std::ptrdiff_t other_run = p.previous[r][!kind];
-  if (p.completed[r][kind] < kCompletedToTrust || other_run < 0) return state;
+  const int to_trust = p.holding >= Holding::whole_phases ? kCompletedToTrust : kCompletedToTrustBefore;
+  if (p.completed[r][kind] < to_trust || other_run < 0) return state;
   other = static_cast<std::size_t>(other_run);
   state.elapsed_s = static_cast<double>(b + 1 - p.runs[r].from) * p.bucket_s;
   state.same_s = static_cast<double>(p.runs[static_cast<std::size_t>(same)].length) * p.bucket_s;
@@ -160,7 +165,7 @@ SwitchEvidence evidence_in(PhaseHistory& p, std::size_t end, std::chrono::millis
 
 // The horizons of `horizons_s` at which the evidence says hold, for a current phase of kind `kind`:
 // where holding erred less in sum (over both kinds with Holding::tested_switch, over the current
-// kind with tested_per_kind); no evidence switches.
+// kind with tested_per_kind and later); no evidence switches.
 std::vector<double> unswitched_by(const SwitchEvidence& e, std::span<const double> horizons_s,
                                   Holding holding, bool kind) {
   std::vector<double> out;
@@ -168,7 +173,7 @@ std::vector<double> unswitched_by(const SwitchEvidence& e, std::span<const doubl
   for (std::size_t i = 0; i < horizons_s.size(); ++i) {
     const auto& switched = e.switched_error[i];
     const auto& held = e.held_error[i];
-    const bool holds = holding == Holding::tested_per_kind ? held[kind] < switched[kind]
+    const bool holds = holding >= Holding::tested_per_kind ? held[kind] < switched[kind]
                                                            : held[0] + held[1] < switched[0] + switched[1];
     if (holds) out.push_back(horizons_s[i]);
   }
@@ -177,9 +182,10 @@ std::vector<double> unswitched_by(const SwitchEvidence& e, std::span<const doubl
 
 // Reads the phases of channel c up to w.end into p; false where none can be read (too little
 // history, or a spread below kMinSpread of `scale`).
-bool read_phases(const WindowRef& w, Channel c, float scale, std::chrono::milliseconds step,
+bool read_phases(const WindowRef& w, Channel c, float scale, std::chrono::milliseconds step, Holding holding,
                  PhaseHistory& p) {
   if (std::isnan(scale)) return false;
+  p.holding = holding;
   p.series = w.history.values[index_of(c)];
   p.per_bucket = bucket_steps(step);
   p.bucket_s = static_cast<double>(p.per_bucket * static_cast<std::size_t>(step.count())) / 1000.0;
@@ -228,7 +234,7 @@ std::size_t phase_history_steps(std::chrono::milliseconds step) {
 PhaseState find_phases(const WindowRef& w, Channel c, float scale, std::chrono::milliseconds step,
                        Holding holding, std::span<const double> horizons_s) {
   PhaseHistory p;
-  if (!read_phases(w, c, scale, step, p)) return {};
+  if (!read_phases(w, c, scale, step, holding, p)) return {};
   std::size_t other = 0;
   PhaseState state = state_at(p, p.buckets.size() - 1, other);
   if (!state.found) return state;
@@ -243,10 +249,23 @@ PhaseState find_phases(const WindowRef& w, Channel c, float scale, std::chrono::
 }
 
 SwitchEvidence switch_evidence(const WindowRef& w, Channel c, float scale, std::chrono::milliseconds step,
-                               std::span<const double> horizons_s) {
+                               std::span<const double> horizons_s, Holding holding) {
   PhaseHistory p;
-  if (!read_phases(w, c, scale, step, p)) return {};
+  if (!read_phases(w, c, scale, step, holding, p)) return {};
   return evidence_in(p, w.end, step, horizons_s);
+}
+
+void refresh_phase_memory(const WindowRef& w, const ForecastSpec& spec, Holding holding,
+                          ChannelPeriods& periods, ChannelSwitchEvidence& evidence) {
+  const ChannelValues scales = window_scales(w, spec.window);
+  const std::vector<double> horizons_s = spec.horizons_s();
+  for (std::size_t c = 0; c < kChannelCount; ++c) {
+    const auto channel = static_cast<Channel>(c);
+    periods[c] = static_cast<std::uint32_t>(level_period(w, channel, spec.step));
+    evidence[c] = holding >= Holding::tested_switch
+                      ? switch_evidence(w, channel, scales[c], spec.step, horizons_s, holding)
+                      : SwitchEvidence{};
+  }
 }
 
 bool phase_switched(const PhaseState& s, double horizon_s) {

@@ -5,8 +5,10 @@
 // kPhaseLookback of the history, at 1 s resolution (bucket means), each second is "high" or "low"
 // against the midpoint of the channel's 10th and 90th percentiles over the last 2 minutes; runs
 // of equal seconds are phases. Phases are found only when that spread is at least a fifth of the
-// channel's window scale, and used only when the current phase's kind has completed at least
-// twice before (runs of at least 3 s count; shorter ones only split phases).
+// channel's window scale, and used only when the current phase's kind has completed before (runs
+// of at least 3 s count; shorter ones only split phases). The first run of the lookback began
+// before it: its length is unknown, so it is no completed phase (Holding::whole_phases; older rules
+// count it and want two).
 //
 // The phase forecast assumes the phases keep their last durations: the value `h` ahead is the
 // holding level (holding_level.hpp) while the current phase lasts, then the last other phase's
@@ -34,11 +36,13 @@ inline constexpr std::size_t kPhaseLevelSamples = 256;
 // phase's level as the median of its 1 s means (model files from before 2026-12-05), as
 // holding_level.hpp and this header describe (`seasonal`, model files of stop 18 and 19), or so and
 // switching to the other phase only at the horizons where that held up (`tested_switch`, model files
-// of stop 20), or where it held up out of phases of the current one's kind (`tested_per_kind`, the
-// current rule).
-enum class Holding { last_value, level, seasonal, tested_switch, tested_per_kind };
+// of stop 20), or where it held up out of phases of the current one's kind (`tested_per_kind`, model
+// files of stop 21), or so with whole phases only, one of the current kind trusted (`whole_phases`,
+// the current rule). The rules before whole_phases count the lookback's first run, whose start they
+// did not see, as a completed phase, and trust two.
+enum class Holding { last_value, level, seasonal, tested_switch, tested_per_kind, whole_phases };
 // The rule the `phase` model and newly trained sequence models use.
-inline constexpr Holding kCurrentHolding = Holding::tested_per_kind;
+inline constexpr Holding kCurrentHolding = Holding::whole_phases;
 
 struct PhaseState {
   bool found = false;
@@ -49,7 +53,7 @@ struct PhaseState {
   double same_s = 0;     // the last complete phase of the current kind
   double other_s = 0;    // the last complete phase of the other kind
   // Horizons (seconds) at which the switch to the other phase did not hold up: the phase forecast
-  // holds there (Holding::tested_switch and tested_per_kind only).
+  // holds there (Holding::tested_switch and later rules only).
   std::vector<double> unswitched_s;
 };
 
@@ -65,16 +69,21 @@ std::size_t phase_history_steps(std::chrono::milliseconds step);
 // horizon / 5) (the holding level's short candidate) are scored on the value observed; where the
 // median's absolute errors sum to less, the forecast at that horizon holds (`unswitched_s`).
 // Phases read as periodic can be out of step with the job (A100 inference bursts). With
-// Holding::tested_per_kind only the seconds in a phase of the current one's kind count: the end
-// of a checkpoint can be regular where the end of a compute phase is not (H100 `ckpt500`). Where
-// the caller keeps the test's evidence (w.switch_evidence), that is used instead.
+// Holding::tested_per_kind and later only the seconds in a phase of the current one's kind count:
+// the end of a checkpoint can be regular where the end of a compute phase is not (H100 `ckpt500`).
+// Where the caller keeps the test's evidence (w.switch_evidence), that is used instead.
 PhaseState find_phases(const WindowRef& w, Channel c, float scale, std::chrono::milliseconds step,
                        Holding holding = kCurrentHolding, std::span<const double> horizons_s = {});
 
-// The evidence of find_phases' test alone, for `horizons_s`; none where no phases can be read. For
-// callers that refresh it less often than they forecast (OnlineForecaster).
+// The evidence of find_phases' test alone, for `horizons_s`; none where no phases can be read.
 SwitchEvidence switch_evidence(const WindowRef& w, Channel c, float scale, std::chrono::milliseconds step,
-                               std::span<const double> horizons_s);
+                               std::span<const double> horizons_s, Holding holding = kCurrentHolding);
+
+// What the phase forecast of `holding` reads beyond the window, found at w.end for every channel:
+// the level periods (holding_level.hpp) and the switch test's evidence. For callers that refresh
+// them less often than they forecast (Forecaster::refresh_long_memory, OnlineForecaster).
+void refresh_phase_memory(const WindowRef& w, const ForecastSpec& spec, Holding holding,
+                          ChannelPeriods& periods, ChannelSwitchEvidence& evidence);
 
 // True when the phases put the value `horizon_s` ahead in the other kind of phase and the switch
 // held up at that horizon (not in s.unswitched_s).

@@ -174,6 +174,11 @@ class SeqForecaster final : public Forecaster {
 
   std::string name() const override { return "seq:" + arch_; }
 
+  void refresh_long_memory(const WindowRef& w, ChannelPeriods& periods,
+                           ChannelSwitchEvidence& evidence) const override {
+    if (with_phases()) refresh_phase_memory(w, spec(), holding_, periods, evidence);
+  }
+
   void fit(std::span<const WindowRef> windows, const TrainOptions& options) override {
     ml::configure_torch(options.threads, options.seed);
     net_ = make_net(true);
@@ -252,7 +257,8 @@ class SeqForecaster final : public Forecaster {
     file.meta["holding_level"] = holding_ != Holding::last_value;
     file.meta["seasonal_holding"] = holding_ >= Holding::seasonal;
     file.meta["tested_switch"] = holding_ >= Holding::tested_switch;
-    file.meta["switch_tested_per_kind"] = holding_ == Holding::tested_per_kind;
+    file.meta["switch_tested_per_kind"] = holding_ >= Holding::tested_per_kind;
+    file.meta["whole_phases"] = holding_ >= Holding::whole_phases;
     file.meta["correction_weights"] = weights_;
     file.sections["torch"] = ml::module_to_bytes(*net_);
   }
@@ -268,13 +274,14 @@ class SeqForecaster final : public Forecaster {
     phases_stand_ = flag_or_false(file, "phases_stand", name);
     // Files written before it (no key) held the phases at the last value; files written before the
     // seasonal candidate (no key) hold them at the level without it; files written before the
-    // tested switch (no key) switch wherever the phases say, and those before its test per kind of
-    // phase test both kinds together.
-    holding_ = !flag_or_false(file, "holding_level", name)           ? Holding::last_value
-               : !flag_or_false(file, "seasonal_holding", name)      ? Holding::level
-               : !flag_or_false(file, "tested_switch", name)         ? Holding::seasonal
-               : flag_or_false(file, "switch_tested_per_kind", name) ? Holding::tested_per_kind
-                                                                     : Holding::tested_switch;
+    // tested switch (no key) switch wherever the phases say, those before its test per kind of
+    // phase test both kinds together, and those before whole phases count the lookback's first run.
+    holding_ = !flag_or_false(file, "holding_level", name)            ? Holding::last_value
+               : !flag_or_false(file, "seasonal_holding", name)       ? Holding::level
+               : !flag_or_false(file, "tested_switch", name)          ? Holding::seasonal
+               : !flag_or_false(file, "switch_tested_per_kind", name) ? Holding::tested_switch
+               : !flag_or_false(file, "whole_phases", name)           ? Holding::tested_per_kind
+                                                                      : Holding::whole_phases;
     weights_ = correction_weights(file, name);
   }
 

@@ -87,6 +87,17 @@ class Forecaster {
   // NaN where the window lacks the channel. out.size() must be windows.size() * outputs().
   virtual void predict(std::span<const WindowRef> windows, std::span<float> out) const = 0;
 
+  // What the forecaster reads beyond the window -- the channels' level periods and phase switch
+  // evidence (WindowRef::periods, switch_evidence) -- found at w.end, for a caller that keeps them
+  // between the forecasts of a stream (OnlineForecaster refreshes them once a second). Forecasters
+  // that read neither leave them as they are (the default).
+  virtual void refresh_long_memory(const WindowRef& w, ChannelPeriods& periods,
+                                   ChannelSwitchEvidence& evidence) const {
+    (void)w;
+    (void)periods;
+    (void)evidence;
+  }
+
   // Model file: meta {domain "forecast", model, step_ms, horizons_ms, window, calibration} plus
   // the model's own sections. load() throws ParseError when the file does not fit.
   void save(ml::ModelFile& file) const;

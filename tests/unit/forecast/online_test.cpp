@@ -124,39 +124,76 @@ TEST(OnlineForecaster, APeriodicStreamKeepsItsPeriodBetweenRefreshes) {
 // alternate (compute 10 s, 20 s; checkpoint 6 s, 12 s), where "as long as the last one" is always
 // wrong, every online forecast is the forecast of the same window offline, which tests at every
 // step, and the switch that failed is not forecast.
-TEST(OnlineForecaster, ThePhaseSwitchTestKeptBetweenRefreshesForecastsAsOffline) {
-  ForecastSpec spec;
-  spec.horizons = {std::chrono::seconds(1), std::chrono::seconds(5)};
-  const auto model = make_forecaster("phase", spec);
-  OnlineForecaster online(*model, two_gpus());
-  const std::array<std::pair<float, std::size_t>, 4> cycle{{{500, 100}, {150, 60}, {500, 200}, {150, 120}}};
+// Power in phases whose lengths alternate (compute 10 s / 20 s, checkpoint 6 s / 12 s), 100 ms
+// steps; utilization and memory flat.
+struct PhasedStream {
   std::vector<float> power;
-  while (power.size() < 3000) {
-    for (const auto& [level, length] : cycle) power.insert(power.end(), length, level);
+  Segment offline;
+};
+PhasedStream phased_stream(std::size_t steps) {
+  const std::array<std::pair<float, std::size_t>, 4> cycle{{{500, 100}, {150, 60}, {500, 200}, {150, 120}}};
+  PhasedStream s;
+  while (s.power.size() < steps) {
+    for (const auto& [level, length] : cycle) s.power.insert(s.power.end(), length, level);
   }
-  const Segment offline = test::make_segment(3000, [&](Channel c, std::size_t k) {
-    return c == Channel::power      ? power[k]
+  s.power.resize(steps);
+  s.offline = test::make_segment(steps, [&](Channel c, std::size_t k) {
+    return c == Channel::power      ? s.power[k]
            : c == Channel::gpu_util ? 50.0F
            : c == Channel::mem_used ? 1000.0F
                                     : test::kNaN;
   });
+  return s;
+}
+
+// Feeds `s` to an online forecaster of `model` and checks its forecast at `at` against the offline
+// one at every step from 20 s on; calls `check(step, offline forecast)` on each.
+template <typename Check>
+void expect_online_as_offline(const Forecaster& model, const PhasedStream& s, std::size_t at, Check check) {
+  OnlineForecaster online(model, two_gpus());
+  std::vector<float> expected(model.spec().outputs());
+  for (std::size_t k = 0; k < s.power.size(); ++k) {
+    online.add(std::vector<Sample>{
+        reading(0, s.offline.start_ms + static_cast<EpochMs>(k) * 100, s.power[k], 50, 1000)});
+    if (k < 200) continue;
+    const WindowRef w{test::history(s.offline), k};
+    model.predict(std::span<const WindowRef>(&w, 1), expected);
+    ASSERT_EQ(online.latest(0)->points[at].value, expected[at]) << "step " << k;
+    check(k, expected[at]);
+  }
+}
+
+TEST(OnlineForecaster, ThePhaseSwitchTestKeptBetweenRefreshesForecastsAsOffline) {
+  ForecastSpec spec;
+  spec.horizons = {std::chrono::seconds(1), std::chrono::seconds(5)};
+  const auto model = make_forecaster("phase", spec);
   const std::size_t at = index_of(Channel::power) * spec.horizons.size() + 1;  // 5 s
   std::size_t held = 0;
-  for (std::size_t k = 0; k < 3000; ++k) {
-    online.add(std::vector<Sample>{
-        reading(0, offline.start_ms + static_cast<EpochMs>(k) * 100, power[k], 50, 1000)});
-    if (k < 200) continue;
-    const WindowRef w{test::history(offline), k};
-    std::vector<float> expected(spec.outputs());
-    model->predict(std::span<const WindowRef>(&w, 1), expected);
-    ASSERT_EQ(online.latest(0)->points[at].value, expected[at]) << "step " << k;
+  expect_online_as_offline(*model, phased_stream(3000), at, [&](std::size_t k, float forecast) {
     // 8 s into a 20 s compute phase: the untested switch would forecast the checkpoint.
     if ((k + 1) % 480 == 280 && k > 1000) {
-      EXPECT_EQ(expected[at], 500) << "step " << k;
+      EXPECT_EQ(forecast, 500) << "step " << k;
       ++held;
     }
-  }
+  });
   EXPECT_GT(held, 0U);
+}
+
+// A model file of an older phase rule (here stop 21's, which trusts two phases and counts the cut
+// first one) keeps its own test online: the evidence kept between refreshes is its rule's.
+TEST(OnlineForecaster, AModelFileOfAnOlderPhaseRuleForecastsAsOffline) {
+  ForecastSpec spec;
+  spec.horizons = {std::chrono::seconds(1), std::chrono::seconds(5)};
+  ml::ModelFile file;
+  make_forecaster("seq:gru", spec)->save(file);
+  file.meta.erase("whole_phases");
+  file.meta["correction_weights"] = std::vector<float>(spec.outputs(), 0.0F);
+  const auto old = load_forecaster(file, "stop21.gpuopt");
+  const std::size_t at = index_of(Channel::power) * spec.horizons.size() + 1;
+  expect_online_as_offline(*old, phased_stream(3000), at, [](std::size_t, float) {});
+  // Persistence reads no phases: it keeps nothing between refreshes and forecasts as offline.
+  const auto persistence = make_forecaster("persistence", spec);
+  expect_online_as_offline(*persistence, phased_stream(600), at, [](std::size_t, float) {});
 }
 
 }  // namespace

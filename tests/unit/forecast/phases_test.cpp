@@ -229,13 +229,72 @@ TEST(Phases, ModelFilesFromBeforeTheTestPerKindTestBothKindsTogether) {
   EXPECT_FLOAT_EQ(before, 150);
 }
 
+// One whole phase of the current kind is trusted: 6 s into the second checkpoint (steps 500..599;
+// the first is steps 200..299), compute follows in 4 s. The rules before whole phases wanted two
+// phases of the kind, and counted the cut first one.
+TEST(Phases, OneWholePhaseOfTheCurrentKindIsTrusted) {
+  const Segment s = compute_and_checkpoint(1200);
+  const PhaseState p = find_phases(at(s, 559), Channel::power, 500, 100ms);
+  ASSERT_TRUE(p.found);
+  EXPECT_DOUBLE_EQ(p.same_s, 10);
+  EXPECT_DOUBLE_EQ(p.other_s, 20);
+  EXPECT_FLOAT_EQ(phase_forecast(p, 150, 5), 500);
+  EXPECT_FALSE(find_phases(at(s, 559), Channel::power, 500, 100ms, Holding::tested_per_kind).found);
+  // 15 s into the third compute phase (steps 600..799) the cut first one counts for the old rules.
+  EXPECT_TRUE(find_phases(at(s, 749), Channel::power, 500, 100ms, Holding::tested_per_kind).found);
+}
+
+// The first run of the lookback is no phase: its start was not seen. An idle GPU whose job ended
+// is not expected back at work after as long as it idled before the job (H100 `ckpt500`: trusted,
+// that cut idle forecast the job back 30 s ahead for a minute and a half after it ended).
+TEST(Phases, TheFirstRunOfTheLookbackIsNoPhase) {
+  // 60 s idle at 150 W (the history starts in it), a 20 s job at 500 W, idle again.
+  const Segment s = test::make_segment(1500, [](Channel c, std::size_t k) {
+    return c == Channel::power ? (k >= 600 && k < 800 ? 500.0F : 150.0F) : kNaN;
+  });
+  EXPECT_FALSE(find_phases(at(s, 999), Channel::power, 500, 100ms).found);  // 20 s into the idle
+  // The same once the history holds a whole idle phase before the job: the idle is forecast to end
+  // after as long as that one (10 s; the job came back after it).
+  const Segment whole = test::make_segment(1500, [](Channel c, std::size_t k) {
+    const bool busy = (k >= 100 && k < 300) || (k >= 400 && k < 600);
+    return c == Channel::power ? (busy ? 500.0F : 150.0F) : kNaN;
+  });
+  const PhaseState p = find_phases(at(whole, 649), Channel::power, 500, 100ms);
+  ASSERT_TRUE(p.found);
+  EXPECT_DOUBLE_EQ(p.same_s, 10);
+  EXPECT_FLOAT_EQ(phase_forecast(p, 150, 6), 500);
+}
+
+// Model files record whole phases; files of stop 21 (no key) count the cut first run and trust two
+// phases of the current kind. Neither adds a correction here (weights 0): the forecasts differ by
+// the phases alone.
+TEST(Phases, ModelFilesFromBeforeWholePhasesTrustTwo) {
+  const Segment s = compute_and_checkpoint(1200);
+  const WindowRef w = at(s, 559);  // as in OneWholePhaseOfTheCurrentKindIsTrusted
+  ForecastSpec spec;
+  spec.horizons = {5s};
+  ml::ModelFile file;
+  make_forecaster("seq:gru", spec)->save(file);
+  EXPECT_EQ(file.meta.at("whole_phases"), true);
+  file.meta["correction_weights"] = std::vector<float>(spec.outputs(), 0.0F);
+  std::vector<float> now(spec.outputs());
+  load_forecaster(file, "now.gpuopt")->predict(std::span<const WindowRef>(&w, 1), now);
+  EXPECT_FLOAT_EQ(now[index_of(Channel::power)], 500);
+  file.meta.erase("whole_phases");
+  std::vector<float> before(spec.outputs());
+  load_forecaster(file, "old.gpuopt")->predict(std::span<const WindowRef>(&w, 1), before);
+  EXPECT_FLOAT_EQ(before[index_of(Channel::power)], 150);
+  file.meta["whole_phases"] = 1;
+  EXPECT_THROW(load_forecaster(file, "bad.gpuopt"), ParseError);
+}
+
 TEST(Phases, NothingIsFoundWithoutRepeatedPhases) {
   const Segment flat =
       test::make_segment(1200, [](Channel c, std::size_t) { return c == Channel::power ? 300.0F : kNaN; });
   EXPECT_FALSE(find_phases(at(flat, 1199), Channel::power, 300, 100ms).found);
   // An absent channel (NaN scale).
   EXPECT_FALSE(find_phases(at(flat, 1199), Channel::gpu_util, kNaN, 100ms).found);
-  // Only one compute phase completed before the current one.
+  // The only compute phase before the current one began before the history: its length is unknown.
   const Segment s = compute_and_checkpoint(1200);
   EXPECT_FALSE(find_phases(at(s, 349), Channel::power, 500, 100ms).found);
   // A spread under a fifth of the scale is ripple, not phases.
