@@ -12,14 +12,42 @@ and prints, per folder of traces and over all of them, the sums of absolute erro
 and of the model in each part, as shares of persistence's total. A target of 0.7 x persistence
 needs the model's total share at 0.7.
 
+With --jobs, the forecasts whose horizon spans the start or the end of a job come first, as part
+`job`, whatever the move: no forecaster reading the telemetry can know when a job is started or
+stopped. A job is a run of seconds at --busy % utilization or more (the model's own utilization
+rows, value at the origin), runs closer than --merge seconds being one job (checkpoints and idle
+spells inside a job are not job ends). Series without utilization have no jobs.
+
 Usage: forecast_error_sources.py FILE [--model phase] [--channel power] [--horizon 5] [--big 200]
-       [--still 5]
+       [--still 5] [--jobs [--busy 50] [--merge 120]]
 """
 import argparse
+import bisect
 import collections
 import csv
+import datetime
 import signal
 import sys
+
+
+def seconds_of(text):
+    return datetime.datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+
+
+def job_boundaries(busy_times, all_times, merge_s):
+    """Times (s) of the starts and ends of jobs: runs of busy origins, those closer than merge_s
+    joined; a run that starts at the first origin or ends at the last has no boundary there."""
+    if not busy_times:
+        return []
+    runs = []
+    for t in sorted(busy_times):
+        if runs and t - runs[-1][1] <= merge_s:
+            runs[-1][1] = t
+        else:
+            runs.append([t, t])
+    first, last = min(all_times), max(all_times)
+    bounds = [a - 0.5 for a, _ in runs if a > first] + [e + 0.5 for _, e in runs if e < last]
+    return sorted(bounds)
 
 
 def group_of(trace):
@@ -36,9 +64,15 @@ def main():
     ap.add_argument("--horizon", type=float, default=5.0, help="seconds")
     ap.add_argument("--big", type=float, default=200.0, help="a move at least this large (channel unit)")
     ap.add_argument("--still", type=float, default=5.0, help="a move at most this large is none")
+    ap.add_argument("--jobs", action="store_true", help="set apart the forecasts across a job start or end")
+    ap.add_argument("--busy", type=float, default=50.0, help="utilization (%%) of a job's seconds")
+    ap.add_argument("--merge", type=float, default=120.0, help="seconds between runs of one job")
     args = ap.parse_args()
 
-    parts = ("still", "caught", "missed", "false", "other")
+    parts = (("job",) if args.jobs else ()) + ("still", "caught", "missed", "false", "other")
+    rows = []  # (trace, gpu, origin s, observed, forecast, last) of the model, channel and horizon
+    busy = collections.defaultdict(list)  # (trace, gpu) -> origins (s) at --busy utilization or more
+    origins = collections.defaultdict(list)
     pers = collections.defaultdict(lambda: collections.Counter())
     model = collections.defaultdict(lambda: collections.Counter())
     count = collections.defaultdict(lambda: collections.Counter())
@@ -48,29 +82,47 @@ def main():
         sys.exit(f"forecast_error_sources: cannot read {args.file}: {e.strerror}")
     with f:
         reader = csv.DictReader(f)
-        need = {"trace", "model", "channel", "horizon_s", "observed", "forecast", "persistence"}
+        need = {"trace", "gpu", "time", "model", "channel", "horizon_s", "observed", "forecast", "persistence"}
         if reader.fieldnames is None or not need <= set(reader.fieldnames):
             sys.exit(f"forecast_error_sources: {args.file}: not a `gpuopt forecast eval --forecasts` file")
         for line, row in enumerate(reader, start=2):
-            if row["model"] != args.model or row["channel"] != args.channel:
+            if row["model"] != args.model:
+                continue
+            is_util = args.jobs and row["channel"] == "gpu_util"
+            if row["channel"] != args.channel and not is_util:
                 continue
             try:
                 if abs(float(row["horizon_s"]) - args.horizon) > 1e-9:
                     continue
                 observed, forecast, last = float(row["observed"]), float(row["forecast"]), float(row["persistence"])
+                origin = seconds_of(row["time"]) if args.jobs else 0.0
             except ValueError:
-                sys.exit(f"forecast_error_sources: {args.file}:{line}: a number field is not a number")
-            moved, forecast_move = abs(observed - last), abs(forecast - last)
-            if moved >= args.big:
-                part = "caught" if forecast_move >= args.big / 2 else "missed"
-            elif moved <= args.still:
-                part = "false" if forecast_move >= args.big / 2 else "still"
-            else:
-                part = "other"
-            for group in ("all", group_of(row["trace"])):
-                pers[group][part] += moved
-                model[group][part] += abs(observed - forecast)
-                count[group][part] += 1
+                sys.exit(f"forecast_error_sources: {args.file}:{line}: a number or time field is not one")
+            series = (row["trace"], row["gpu"])
+            if is_util:
+                origins[series].append(origin)
+                if last >= args.busy:
+                    busy[series].append(origin)
+            if row["channel"] == args.channel:
+                rows.append((series, origin, observed, forecast, last))
+    bounds = {series: job_boundaries(busy[series], times, args.merge) for series, times in origins.items()}
+    for series, origin, observed, forecast, last in rows:
+        moved, forecast_move = abs(observed - last), abs(forecast - last)
+        b = bounds.get(series, [])
+        # A boundary in (origin, origin + horizon]: the job started or ended before the target.
+        k = bisect.bisect_right(b, origin)
+        if args.jobs and k < len(b) and b[k] <= origin + args.horizon:
+            part = "job"
+        elif moved >= args.big:
+            part = "caught" if forecast_move >= args.big / 2 else "missed"
+        elif moved <= args.still:
+            part = "false" if forecast_move >= args.big / 2 else "still"
+        else:
+            part = "other"
+        for group in ("all", group_of(series[0])):
+            pers[group][part] += moved
+            model[group][part] += abs(observed - forecast)
+            count[group][part] += 1
     if not count:
         sys.exit(f"forecast_error_sources: no {args.model} {args.channel} forecasts {args.horizon:g} s ahead in {args.file}")
 
