@@ -24,15 +24,6 @@ bool outside(const ForecastPoint& p, float observed) {
   return !std::isnan(observed) && (observed < p.lower || observed > p.upper);
 }
 
-// What the channel can read: a forecast (or its bound) past it is clipped, so a GPU near idle is
-// not told -0.2 % utilization. Temperatures may be below zero.
-float clip_to_channel(Channel c, float v) {
-  const ChannelInfo& info = channel_info(c);
-  if (std::isnan(v)) return v;
-  if (info.unit == "%") return std::clamp(v, 0.0F, 100.0F);
-  return c == Channel::temperature ? v : std::max(v, 0.0F);
-}
-
 }  // namespace
 
 std::vector<ForecastPoint> with_intervals(const Forecaster& model, const WindowRef& w,
@@ -47,8 +38,9 @@ std::vector<ForecastPoint> with_intervals(const Forecaster& model, const WindowR
       // Uncalibrated: no interval (NaN bounds), so the deviation rule never fires on it.
       const float hw = half.empty() ? std::numeric_limits<float>::quiet_NaN() : half[i] * scales[c];
       const auto channel = static_cast<Channel>(c);
-      out[i] = {clip_to_channel(channel, pred[i]), clip_to_channel(channel, pred[i] - hw),
-                clip_to_channel(channel, pred[i] + hw)};
+      // The bounds are clamped like the forecast, so a GPU near idle is not told -0.2 % utilization.
+      out[i] = {clamp_to_range(channel, pred[i]), clamp_to_range(channel, pred[i] - hw),
+                clamp_to_range(channel, pred[i] + hw)};
     }
   }
   return out;

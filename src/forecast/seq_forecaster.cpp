@@ -244,7 +244,9 @@ class SeqForecaster final : public Forecaster {
         for (std::size_t h = 0; h < horizons; ++h) {
           const std::size_t i = output_index(spec(), w, c, h);
           const float correction = corrected(b, w, c) ? weights_[c * horizons + h] * p[i] : 0.0F;
-          out[i] = b.last[w][c] + (b.base[i] + correction) * b.scales[w][c];  // NaN: channel absent
+          // NaN: channel absent
+          out[i] = clamp_to_range(static_cast<Channel>(c),
+                                  b.last[w][c] + (b.base[i] + correction) * b.scales[w][c]);
         }
       }
     }

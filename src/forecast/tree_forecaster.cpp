@@ -73,7 +73,8 @@ class TreeForecaster final : public Forecaster {
             it == models_.end() ? std::vector<float>(x.rows, 0.0F) : it->second->predict(x);
         for (std::size_t r = 0; r < x.rows; ++r) {
           out[output_index(spec(), r, c, h)] =
-              last[r][c] + std::clamp(delta[r], -kMaxDelta, kMaxDelta) * scales[r][c];
+              clamp_to_range(static_cast<Channel>(c),
+                             last[r][c] + std::clamp(delta[r], -kMaxDelta, kMaxDelta) * scales[r][c]);
         }
       }
     }

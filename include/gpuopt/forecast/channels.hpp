@@ -27,6 +27,10 @@ struct ChannelInfo {
   // Lower bound of a window-derived scale, in the channel's unit (a near-idle window would
   // otherwise blow small changes up).
   double scale_floor;
+  // The values the channel can take, in its unit (-/+ infinity: unbounded): learned forecasts are
+  // clamped into them (a utilization forecast below 0 % is never right).
+  double min_value;
+  double max_value;
 };
 
 // All channels, indexed by static_cast<size_t>(Channel).
@@ -41,5 +45,8 @@ std::string channel_names_list();
 
 // One value per channel (NaN = absent).
 using ChannelValues = std::array<float, kChannelCount>;
+
+// `value` clamped into the channel's [min_value, max_value]; NaN stays NaN.
+float clamp_to_range(Channel c, float value);
 
 }  // namespace gpuopt::forecast

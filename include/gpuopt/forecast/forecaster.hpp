@@ -84,7 +84,8 @@ class Forecaster {
   virtual void fit(std::span<const WindowRef> windows, const TrainOptions& options) = 0;
 
   // out[w * spec().outputs() + channel * horizons + h] = predicted value in the channel's unit,
-  // NaN where the window lacks the channel. out.size() must be windows.size() * outputs().
+  // NaN where the window lacks the channel. out.size() must be windows.size() * outputs(). Learned
+  // models clamp it into the channel's range (ChannelInfo); the baselines repeat observed values.
   virtual void predict(std::span<const WindowRef> windows, std::span<float> out) const = 0;
 
   // What the forecaster reads beyond the window -- the channels' level periods and phase switch

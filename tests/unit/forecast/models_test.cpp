@@ -204,6 +204,42 @@ TEST_P(LearnedModels, BeatPersistenceOnAPeriodicSignalAndRoundTrip) {
   }
 }
 
+TEST(Channels, ValuesAreClampedIntoTheirRange) {
+  EXPECT_EQ(clamp_to_range(Channel::gpu_util, -3.5F), 0.0F);
+  EXPECT_EQ(clamp_to_range(Channel::gpu_util, 104.0F), 100.0F);
+  EXPECT_EQ(clamp_to_range(Channel::mem_util, 55.0F), 55.0F);
+  EXPECT_EQ(clamp_to_range(Channel::power, -1.0F), 0.0F);
+  EXPECT_EQ(clamp_to_range(Channel::power, 1e6F), 1e6F);
+  EXPECT_EQ(clamp_to_range(Channel::temperature, -5.0F), -5.0F);
+  EXPECT_TRUE(std::isnan(clamp_to_range(Channel::gpu_util, kNaN)));
+}
+
+// An untrained network's corrections are large and of any sign: on a GPU idle at 0 % and 0 W,
+// half of them would forecast below zero.
+TEST(SeqForecaster, ForecastsStayInTheChannelsRange) {
+  const ForecastSpec spec = small_spec();
+  const Segment idle = test::make_segment(2000, [](Channel c, std::size_t) {
+    return c == Channel::power || c == Channel::gpu_util || c == Channel::mem_util ? 0.0F : kNaN;
+  });
+  std::vector<WindowRef> windows;
+  for (std::size_t end = 100; end < 2000; end += 100) windows.push_back({test::history(idle), end});
+  const std::size_t horizons = spec.horizons.size();
+  for (const char* name : {"seq:gru", "seq:transformer", "seq:bigru-transformer"}) {
+    const auto model = make_forecaster(name, spec);
+    std::vector<float> out(windows.size() * spec.outputs());
+    model->predict(windows, out);
+    for (std::size_t w = 0; w < windows.size(); ++w) {
+      for (const Channel c : {Channel::power, Channel::gpu_util, Channel::mem_util}) {
+        for (std::size_t h = 0; h < horizons; ++h) {
+          const float v = out[w * spec.outputs() + index_of(c) * horizons + h];
+          EXPECT_GE(v, 0.0F) << name << " " << channel_info(c).name << " window " << w;
+          EXPECT_LE(v, channel_info(c).max_value) << name << " " << channel_info(c).name << " window " << w;
+        }
+      }
+    }
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Forecast, LearnedModels,
                          ::testing::Values("tree:xgboost", "seq:gru", "seq:transformer",
                                            "seq:bigru-transformer"),
