@@ -18,8 +18,13 @@ stopped. A job is a run of seconds at --busy % utilization or more (the model's 
 rows, value at the origin), runs closer than --merge seconds being one job (checkpoints and idle
 spells inside a job are not job ends). Series without utilization have no jobs.
 
+With --start S, the forecasts from the first S seconds of each series (trace and GPU) come before
+all the others, as part `start`. A model that sees how much history it has (the window's empty
+tokens) can learn when the recordings' jobs begin after the recording did, which a long-running
+agent's history does not tell.
+
 Usage: forecast_error_sources.py FILE [--model phase] [--channel power] [--horizon 5] [--big 200]
-       [--still 5] [--jobs [--busy 50] [--merge 120]]
+       [--still 5] [--jobs [--busy 50] [--merge 120]] [--start 120]
 """
 import argparse
 import bisect
@@ -67,12 +72,17 @@ def main():
     ap.add_argument("--jobs", action="store_true", help="set apart the forecasts across a job start or end")
     ap.add_argument("--busy", type=float, default=50.0, help="utilization (%%) of a job's seconds")
     ap.add_argument("--merge", type=float, default=120.0, help="seconds between runs of one job")
+    ap.add_argument("--start", type=float, default=0.0,
+                    help="set apart the forecasts from the first START seconds of each series")
     args = ap.parse_args()
+    timed = args.jobs or args.start > 0
 
-    parts = (("job",) if args.jobs else ()) + ("still", "caught", "missed", "false", "other")
+    parts = (("start",) if args.start > 0 else ()) + (("job",) if args.jobs else ())
+    parts += ("still", "caught", "missed", "false", "other")
     rows = []  # (trace, gpu, origin s, observed, forecast, last) of the model, channel and horizon
     busy = collections.defaultdict(list)  # (trace, gpu) -> origins (s) at --busy utilization or more
     origins = collections.defaultdict(list)
+    first = {}  # (trace, gpu) -> its first origin (s) among the rows read
     pers = collections.defaultdict(lambda: collections.Counter())
     model = collections.defaultdict(lambda: collections.Counter())
     count = collections.defaultdict(lambda: collections.Counter())
@@ -95,10 +105,11 @@ def main():
                 if abs(float(row["horizon_s"]) - args.horizon) > 1e-9:
                     continue
                 observed, forecast, last = float(row["observed"]), float(row["forecast"]), float(row["persistence"])
-                origin = seconds_of(row["time"]) if args.jobs else 0.0
+                origin = seconds_of(row["time"]) if timed else 0.0
             except ValueError:
                 sys.exit(f"forecast_error_sources: {args.file}:{line}: a number or time field is not one")
             series = (row["trace"], row["gpu"])
+            first[series] = min(first.get(series, origin), origin)
             if is_util:
                 origins[series].append(origin)
                 if last >= args.busy:
@@ -111,7 +122,9 @@ def main():
         b = bounds.get(series, [])
         # A boundary in (origin, origin + horizon]: the job started or ended before the target.
         k = bisect.bisect_right(b, origin)
-        if args.jobs and k < len(b) and b[k] <= origin + args.horizon:
+        if origin - first[series] < args.start:
+            part = "start"
+        elif args.jobs and k < len(b) and b[k] <= origin + args.horizon:
             part = "job"
         elif moved >= args.big:
             part = "caught" if forecast_move >= args.big / 2 else "missed"
