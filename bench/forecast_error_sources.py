@@ -29,10 +29,11 @@ Usage: forecast_error_sources.py FILE [--model phase] [--channel power] [--horiz
 import argparse
 import bisect
 import collections
-import csv
 import datetime
 import signal
 import sys
+
+from forecast_csv import forecast_rows, group_of
 
 
 def seconds_of(text):
@@ -53,11 +54,6 @@ def job_boundaries(busy_times, all_times, merge_s):
     first, last = min(all_times), max(all_times)
     bounds = [a - 0.5 for a, _ in runs if a > first] + [e + 0.5 for _, e in runs if e < last]
     return sorted(bounds)
-
-
-def group_of(trace):
-    parts = trace.replace("\\", "/").split("/")
-    return parts[-3] if parts[-1] == "nvidia-smi.csv" and len(parts) >= 3 else (parts[-2] if len(parts) >= 2 else "")
 
 
 def main():
@@ -86,36 +82,27 @@ def main():
     pers = collections.defaultdict(lambda: collections.Counter())
     model = collections.defaultdict(lambda: collections.Counter())
     count = collections.defaultdict(lambda: collections.Counter())
-    try:
-        f = open(args.file, newline="")
-    except OSError as e:
-        sys.exit(f"forecast_error_sources: cannot read {args.file}: {e.strerror}")
-    with f:
-        reader = csv.DictReader(f)
-        need = {"trace", "gpu", "time", "model", "channel", "horizon_s", "observed", "forecast", "persistence"}
-        if reader.fieldnames is None or not need <= set(reader.fieldnames):
-            sys.exit(f"forecast_error_sources: {args.file}: not a `gpuopt forecast eval --forecasts` file")
-        for line, row in enumerate(reader, start=2):
-            if row["model"] != args.model:
+    for line, row in forecast_rows(args.file, "forecast_error_sources"):
+        if row["model"] != args.model:
+            continue
+        is_util = args.jobs and row["channel"] == "gpu_util"
+        if row["channel"] != args.channel and not is_util:
+            continue
+        try:
+            if abs(float(row["horizon_s"]) - args.horizon) > 1e-9:
                 continue
-            is_util = args.jobs and row["channel"] == "gpu_util"
-            if row["channel"] != args.channel and not is_util:
-                continue
-            try:
-                if abs(float(row["horizon_s"]) - args.horizon) > 1e-9:
-                    continue
-                observed, forecast, last = float(row["observed"]), float(row["forecast"]), float(row["persistence"])
-                origin = seconds_of(row["time"]) if timed else 0.0
-            except ValueError:
-                sys.exit(f"forecast_error_sources: {args.file}:{line}: a number or time field is not one")
-            series = (row["trace"], row["gpu"])
-            first[series] = min(first.get(series, origin), origin)
-            if is_util:
-                origins[series].append(origin)
-                if last >= args.busy:
-                    busy[series].append(origin)
-            if row["channel"] == args.channel:
-                rows.append((series, origin, observed, forecast, last))
+            observed, forecast, last = float(row["observed"]), float(row["forecast"]), float(row["persistence"])
+            origin = seconds_of(row["time"]) if timed else 0.0
+        except ValueError:
+            sys.exit(f"forecast_error_sources: {args.file}:{line}: a number or time field is not one")
+        series = (row["trace"], row["gpu"])
+        first[series] = min(first.get(series, origin), origin)
+        if is_util:
+            origins[series].append(origin)
+            if last >= args.busy:
+                busy[series].append(origin)
+        if row["channel"] == args.channel:
+            rows.append((series, origin, observed, forecast, last))
     bounds = {series: job_boundaries(busy[series], times, args.merge) for series, times in origins.items()}
     for series, origin, observed, forecast, last in rows:
         moved, forecast_move = abs(observed - last), abs(forecast - last)

@@ -18,15 +18,11 @@ Usage: forecast_noise_floor.py FILE [--model phase] [--half 2]
 """
 import argparse
 import collections
-import csv
 import signal
 import statistics
 import sys
 
-
-def group_of(trace):
-    parts = trace.replace("\\", "/").split("/")
-    return parts[-3] if parts[-1] == "nvidia-smi.csv" and len(parts) >= 3 else (parts[-2] if len(parts) >= 2 else "")
+from forecast_csv import forecast_rows, group_of
 
 
 def main():
@@ -40,24 +36,15 @@ def main():
         sys.exit("forecast_noise_floor: --half must be at least 1")
 
     series = collections.defaultdict(list)  # (trace, gpu, channel, horizon) -> [(time, observed, forecast, last)]
-    try:
-        f = open(args.file, newline="")
-    except OSError as e:
-        sys.exit(f"forecast_noise_floor: cannot read {args.file}: {e.strerror}")
-    with f:
-        reader = csv.DictReader(f)
-        need = {"trace", "gpu", "time", "model", "channel", "horizon_s", "observed", "forecast", "persistence"}
-        if reader.fieldnames is None or not need <= set(reader.fieldnames):
-            sys.exit(f"forecast_noise_floor: {args.file}: not a `gpuopt forecast eval --forecasts` file")
-        for line, row in enumerate(reader, start=2):
-            if row["model"] != args.model:
-                continue
-            try:
-                values = float(row["observed"]), float(row["forecast"]), float(row["persistence"])
-            except ValueError:
-                sys.exit(f"forecast_noise_floor: {args.file}:{line}: a number field is not one")
-            key = (row["trace"], row["gpu"], row["channel"], row["horizon_s"])
-            series[key].append((row["time"],) + values)
+    for line, row in forecast_rows(args.file, "forecast_noise_floor"):
+        if row["model"] != args.model:
+            continue
+        try:
+            values = float(row["observed"]), float(row["forecast"]), float(row["persistence"])
+        except ValueError:
+            sys.exit(f"forecast_noise_floor: {args.file}:{line}: a number field is not one")
+        key = (row["trace"], row["gpu"], row["channel"], row["horizon_s"])
+        series[key].append((row["time"],) + values)
     if not series:
         sys.exit(f"forecast_noise_floor: no {args.model} forecasts in {args.file}")
 

@@ -1,0 +1,25 @@
+"""Reading the scored forecasts of `gpuopt forecast eval --forecasts FILE`, for the bench scripts."""
+import csv
+import sys
+
+FIELDS = {"trace", "gpu", "time", "model", "channel", "horizon_s", "observed", "forecast", "persistence"}
+
+
+def group_of(trace):
+    """The folder a trace is reported under: the run folder's parent for `*/nvidia-smi.csv`."""
+    parts = trace.replace("\\", "/").split("/")
+    return parts[-3] if parts[-1] == "nvidia-smi.csv" and len(parts) >= 3 else (parts[-2] if len(parts) >= 2 else "")
+
+
+def forecast_rows(path, prog):
+    """Yields (line number, row as a dict) of the file; exits naming the file when it cannot be read
+    or is not a forecasts file."""
+    try:
+        f = open(path, newline="")
+    except OSError as e:
+        sys.exit(f"{prog}: cannot read {path}: {e.strerror}")
+    with f:
+        reader = csv.DictReader(f)
+        if reader.fieldnames is None or not FIELDS <= set(reader.fieldnames):
+            sys.exit(f"{prog}: {path}: not a `gpuopt forecast eval --forecasts` file")
+        yield from enumerate(reader, start=2)
