@@ -244,7 +244,7 @@ class SeqForecaster final : public Forecaster {
         for (std::size_t h = 0; h < horizons; ++h) {
           const std::size_t i = output_index(spec(), w, c, h);
           const float correction = corrected(b, w, c) ? weights_[c * horizons + h] * p[i] : 0.0F;
-          // NaN: channel absent
+          // NaN where the window lacks the channel.
           out[i] = clamp_to_range(static_cast<Channel>(c),
                                   b.last[w][c] + (b.base[i] + correction) * b.scales[w][c]);
         }
