@@ -1,8 +1,14 @@
 """Reading the scored forecasts of `gpuopt forecast eval --forecasts FILE`, for the bench scripts."""
 import csv
+import datetime
 import sys
 
 FIELDS = {"trace", "gpu", "time", "model", "channel", "horizon_s", "observed", "forecast", "persistence"}
+
+
+def seconds_of(text):
+    """Seconds since the epoch of an ISO 8601 UTC time (`time` column); ValueError when it is not one."""
+    return datetime.datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
 
 
 def group_of(trace):

@@ -29,15 +29,10 @@ Usage: forecast_error_sources.py FILE [--model phase] [--channel power] [--horiz
 import argparse
 import bisect
 import collections
-import datetime
 import signal
 import sys
 
-from forecast_csv import forecast_rows, group_of
-
-
-def seconds_of(text):
-    return datetime.datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+from forecast_csv import forecast_rows, group_of, seconds_of
 
 
 def job_boundaries(busy_times, all_times, merge_s):

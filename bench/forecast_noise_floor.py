@@ -22,7 +22,7 @@ import signal
 import statistics
 import sys
 
-from forecast_csv import forecast_rows, group_of
+from forecast_csv import forecast_rows, group_of, seconds_of
 
 
 def main():
@@ -41,16 +41,17 @@ def main():
             continue
         try:
             values = float(row["observed"]), float(row["forecast"]), float(row["persistence"])
+            origin = seconds_of(row["time"])
         except ValueError:
-            sys.exit(f"forecast_noise_floor: {args.file}:{line}: a number field is not one")
+            sys.exit(f"forecast_noise_floor: {args.file}:{line}: a number or time field is not one")
         key = (row["trace"], row["gpu"], row["channel"], row["horizon_s"])
-        series[key].append((row["time"],) + values)
+        series[key].append((origin,) + values)
     if not series:
         sys.exit(f"forecast_noise_floor: no {args.model} forecasts in {args.file}")
 
     sums = collections.defaultdict(lambda: [0.0, 0.0, 0.0])  # (group, channel, horizon) -> persistence, model, floor
     for (trace, _, channel, horizon), rows in series.items():
-        rows.sort()  # ISO 8601 UTC times sort as text
+        rows.sort()  # by origin
         observed = [r[1] for r in rows]
         for i, (_, value, forecast, last) in enumerate(rows):
             level = statistics.median(observed[max(0, i - args.half) : i + args.half + 1])
