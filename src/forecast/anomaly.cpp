@@ -27,7 +27,7 @@ bool outside(const ForecastPoint& p, float observed) {
 }  // namespace
 
 std::vector<ForecastPoint> with_intervals(const Forecaster& model, const WindowRef& w,
-                                          std::span<const float> pred) {
+                                          std::span<const float> pred, std::optional<double> mem_total_mib) {
   const ForecastSpec& spec = model.spec();
   const ChannelValues scales = window_scales(w, spec.window);
   const auto& half = model.calibration().half_width;
@@ -39,8 +39,12 @@ std::vector<ForecastPoint> with_intervals(const Forecaster& model, const WindowR
       const float hw = half.empty() ? std::numeric_limits<float>::quiet_NaN() : half[i] * scales[c];
       const auto channel = static_cast<Channel>(c);
       // The bounds are clamped like the forecast, so a GPU near idle is not told -0.2 % utilization.
-      out[i] = {clamp_to_range(channel, pred[i]), clamp_to_range(channel, pred[i] - hw),
-                clamp_to_range(channel, pred[i] + hw)};
+      const auto clamp = [&](float v) {
+        v = clamp_to_range(channel, v);
+        return channel == Channel::mem_used && mem_total_mib ? std::min(v, static_cast<float>(*mem_total_mib))
+                                                             : v;
+      };
+      out[i] = {clamp(pred[i]), clamp(pred[i] - hw), clamp(pred[i] + hw)};
     }
   }
   return out;

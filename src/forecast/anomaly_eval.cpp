@@ -26,8 +26,8 @@ void detect_segment(const Forecaster& model, const Segment& segment, std::option
       std::vector<ForecastPoint> points;
       const WindowRef w{history, next};
       if (b < batch.size() && batch[b].end == next) {
-        points = with_intervals(model, w,
-                                std::span<const float>(pred).subspan(b * spec.outputs(), spec.outputs()));
+        points = with_intervals(
+            model, w, std::span<const float>(pred).subspan(b * spec.outputs(), spec.outputs()), mem_total);
         ++b;
       }
       const EpochMs t = segment.start_ms + static_cast<EpochMs>(next) * segment.step.count();

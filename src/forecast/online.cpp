@@ -104,7 +104,8 @@ void OnlineForecaster::forecast(std::vector<Gpu*>& gpus, std::vector<OnlineAnoma
   for (std::size_t j = 0; j < windows.size(); ++j) {
     Gpu& gpu = *gpus[which[j]];
     points[which[j]] = with_intervals(
-        *model_, windows[j], std::span<const float>(pred).subspan(j * spec.outputs(), spec.outputs()));
+        *model_, windows[j], std::span<const float>(pred).subspan(j * spec.outputs(), spec.outputs()),
+        gpu.mem_total_mib);
     gpu.latest = GpuForecast{gpu.times.back(), points[which[j]]};
   }
   for (std::size_t i = 0; i < gpus.size(); ++i) {

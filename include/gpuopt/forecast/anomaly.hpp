@@ -34,10 +34,12 @@ struct ForecastPoint {
 };
 
 // Turns predict() output of one window into points with intervals: value -/+ half_width * scale,
-// each clipped to what the channel can read (0..100 %, no negative watts, MiB or MHz).
-// Without calibration the bounds are NaN (no interval).
+// each clipped to what the channel can read (0..100 %, no negative watts, MiB or MHz) and, when the
+// GPU's memory is known (`mem_total_mib`), memory used to at most that: no forecast or bound says a
+// GPU will use more memory than it has. Without calibration the bounds are NaN (no interval).
 std::vector<ForecastPoint> with_intervals(const Forecaster& model, const WindowRef& w,
-                                          std::span<const float> pred);
+                                          std::span<const float> pred,
+                                          std::optional<double> mem_total_mib = std::nullopt);
 
 struct Anomaly {
   std::string kind;      // "anomaly.collapse", ...

@@ -47,7 +47,8 @@ TEST(ForecastIntervals, AreClippedToTheChannelsRange) {
   Calibration cal;
   cal.half_width.assign(model->spec().outputs(), 0.5F);  // half a window scale: +-50 % of utilization
   model->set_calibration(cal);
-  const Segment s = busy(200, [](Channel c, std::size_t, float v) { return c == Channel::gpu_util ? 30.0F : v; });
+  const Segment s =
+      busy(200, [](Channel c, std::size_t, float v) { return c == Channel::gpu_util ? 30.0F : v; });
   const WindowRef w{test::history(s), 1999};
   std::vector<float> pred(model->spec().outputs());
   model->predict(std::span<const WindowRef>(&w, 1), pred);
@@ -60,6 +61,33 @@ TEST(ForecastIntervals, AreClippedToTheChannelsRange) {
   const ForecastPoint& power = points[index_of(Channel::power) * horizons];
   EXPECT_GE(power.lower, 0.0F);
   EXPECT_TRUE(std::isnan(points[index_of(Channel::temperature) * horizons].value));  // no such channel
+}
+
+// A GPU cannot use more memory than it has: with its size known, neither the memory forecast nor
+// its upper bound goes past it (a job start in calibration made the shipped 30 s bound ~11x the
+// memory in use on an 80 GB H100).
+TEST(ForecastIntervals, MemoryStaysWithinTheGpusMemory) {
+  const auto model = make_forecaster("persistence", ForecastSpec{});
+  Calibration cal;
+  cal.half_width.assign(model->spec().outputs(), 0.5F);  // +-50 % of the 60000 MiB in use
+  model->set_calibration(cal);
+  const Segment s = busy(200);
+  const WindowRef w{test::history(s), 1999};
+  std::vector<float> pred(model->spec().outputs());
+  model->predict(std::span<const WindowRef>(&w, 1), pred);
+  const std::size_t mem = index_of(Channel::mem_used) * model->spec().horizons.size();
+
+  const ForecastPoint unknown = with_intervals(*model, w, pred)[mem];
+  EXPECT_FLOAT_EQ(unknown.upper, 90000.0F);  // size unknown: nothing to cap at
+
+  const ForecastPoint h100 = with_intervals(*model, w, pred, 81559.0)[mem];
+  EXPECT_FLOAT_EQ(h100.value, 60000.0F);
+  EXPECT_FLOAT_EQ(h100.lower, 30000.0F);
+  EXPECT_FLOAT_EQ(h100.upper, 81559.0F);
+
+  const ForecastPoint small = with_intervals(*model, w, pred, 40960.0)[mem];  // more in use than it has
+  EXPECT_FLOAT_EQ(small.value, 40960.0F);
+  EXPECT_FLOAT_EQ(small.upper, 40960.0F);
 }
 
 TEST(AnomalyRules, SteadyLoadIsQuiet) { EXPECT_TRUE(kinds(busy(600)).empty()); }

@@ -52,6 +52,25 @@ TEST(OnlineForecaster, ForecastsOnceTheFineWindowIsFull) {
   EXPECT_FALSE(online.latest(7).has_value());
 }
 
+// The agent's intervals on memory stop at the GPU's memory when the source knows it.
+TEST(OnlineForecaster, MemoryBoundsStopAtTheGpusMemory) {
+  const auto model = make_forecaster("persistence", ForecastSpec{});
+  Calibration cal;
+  cal.half_width.assign(model->spec().outputs(), 0.5F);
+  model->set_calibration(cal);
+  std::vector<DeviceInfo> gpus = two_gpus();
+  gpus[0].mem_total_mib = 5000;  // GPU 1's size is unknown
+  OnlineForecaster online(*model, gpus);
+  const EpochMs t0 = 1'700'000'000'000;
+  for (int i = 0; i < 30; ++i) {
+    online.add(std::vector<Sample>{reading(0, t0 + i * 100, 300, 90, 4000),
+                                   reading(1, t0 + i * 100, 300, 90, 4000)});
+  }
+  const std::size_t mem = index_of(Channel::mem_used) * model->spec().horizons.size();
+  EXPECT_FLOAT_EQ(online.latest(0)->points[mem].upper, 5000.0F);  // 4000 + 2000, capped
+  EXPECT_FLOAT_EQ(online.latest(1)->points[mem].upper, 6000.0F);
+}
+
 TEST(OnlineForecaster, SlowSamplingFillsTheGridAndAGapStartsOver) {
   const auto model = make_forecaster("persistence", ForecastSpec{});
   OnlineForecaster online(*model, two_gpus(), std::chrono::seconds(5));
