@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <memory>
 #include <optional>
+#include <set>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -35,6 +36,9 @@ struct EvalArgs {
   std::string forecasts_csv;
   ForecastArgs forecast;
 };
+
+constexpr const char* kLeaveOneTraceOut = "leave-one-trace-out";
+constexpr const char* kLeaveOneFolderOut = "leave-one-folder-out";
 
 // The folder a trace file is in ("h100-gpt350m-train"), or its parent's for run folders that
 // hold one nvidia-smi.csv each ("a100-llm-infer").
@@ -134,7 +138,7 @@ EvalOutput cross_validate(const EvalArgs& args, const GlobalOptions& global,
     throw UsageError(fmt::format("--anomaly-model {} is not among --models", args.anomaly_model));
   }
   std::vector<forecast::Trace> traces = load_cli_traces(args.traces, args.forecast, global);
-  if (traces.size() < 2) throw UsageError("leave-one-trace-out needs at least two trace files");
+  if (traces.size() < 2) throw UsageError(fmt::format("{} needs at least two trace files", args.split));
   for (std::size_t i = 1; i < traces.size(); ++i) {
     for (std::size_t j = 0; j < i; ++j) {
       std::error_code ec;
@@ -150,8 +154,19 @@ EvalOutput cross_validate(const EvalArgs& args, const GlobalOptions& global,
   options.max_train_windows = args.forecast.max_windows;
   options.eval_stride = stride;
   options.folds = args.folds;
-  const std::size_t folds = args.folds == 0 ? traces.size() : std::min(args.folds, traces.size());
-  ProgressBar bar("leave-one-trace-out", folds * options.models.size(), global.quiet);
+  std::size_t folds = args.folds == 0 ? traces.size() : std::min(args.folds, traces.size());
+  if (args.split == kLeaveOneFolderOut) {
+    options.fold_key = [](const forecast::Trace& t) { return group_name(t.file); };
+    std::set<std::string> folders;
+    for (const forecast::Trace& t : traces) folders.insert(group_name(t.file));
+    if (folders.size() < 2) {
+      throw UsageError(
+          fmt::format("--split {}: every trace is in {}; it needs traces in two folders at least",
+                      kLeaveOneFolderOut, *folders.begin()));
+    }
+    folds = folders.size();
+  }
+  ProgressBar bar(args.split, folds * options.models.size(), global.quiet);
   std::size_t done = 0;
   options.on_train = [&](std::size_t, std::size_t, const std::string&) { bar.update(done++); };
   if (args.by_dir) {
@@ -210,8 +225,13 @@ void run_eval(const EvalArgs& args, const GlobalOptions& global) {
   const bool cv = !args.split.empty();
   if (cv == !args.test.empty())
     throw UsageError("give either --traces with --split leave-one-trace-out or --test");
-  if (cv && args.split != "leave-one-trace-out") {
-    throw UsageError(fmt::format("--split {}: only leave-one-trace-out is supported", args.split));
+  if (cv && args.split != kLeaveOneTraceOut && args.split != kLeaveOneFolderOut) {
+    throw UsageError(
+        fmt::format("--split {}: give {} or {}", args.split, kLeaveOneTraceOut, kLeaveOneFolderOut));
+  }
+  if (args.split == kLeaveOneFolderOut && args.folds > 0) {
+    throw UsageError(fmt::format("--folds goes with --split {}; {} has one fold per folder",
+                                 kLeaveOneTraceOut, kLeaveOneFolderOut));
   }
   if (cv && args.traces.empty()) throw UsageError("--split needs --traces");
   if (!cv && (!args.traces.empty() || !args.models.empty())) {
@@ -258,7 +278,9 @@ void register_forecast_eval(CLI::App& forecast, const GlobalOptions& global) {
   cmd->fallthrough();
   cmd->footer(
       "\nWith --split leave-one-trace-out every file is held out once: each model trains on the other files\n"
-      "and is scored on it (one origin per --stride). With --test, a trained --model-file (default: the\n"
+      "and is scored on it (one origin per --stride). With --split leave-one-folder-out each folder of\n"
+      "traces (a GPU type and workload: the folders of --by-dir) is held out at once, so the models are\n"
+      "scored on GPUs and jobs they never saw. With --test, a trained --model-file (default: the\n"
       "forecaster shipped with gpuopt) is scored on the files. See docs/forecast.md.\n\n"
       "Examples:\n"
       "  gpuopt forecast eval --traces ../shared/data/telemetry --split leave-one-trace-out --json\n"
@@ -266,7 +288,8 @@ void register_forecast_eval(CLI::App& forecast, const GlobalOptions& global) {
       "  gpuopt forecast eval --model-file fc.gpuopt --test new-trace.csv\n");
   cmd->add_option("--traces", args->traces, "Trace files or directories for cross-validation")
       ->type_name("FILE|DIR");
-  cmd->add_option("--split", args->split, "Cross-validation scheme: leave-one-trace-out")
+  cmd->add_option("--split", args->split,
+                  "Cross-validation scheme: leave-one-trace-out or leave-one-folder-out")
       ->type_name("SCHEME");
   cmd->add_option("--model-file", args->model_file,
                   "Trained model to score on --test (default: the shipped one)")

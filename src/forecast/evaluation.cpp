@@ -5,6 +5,8 @@
 #include <limits>
 #include <memory>
 
+#include <fmt/format.h>
+
 #include "gpuopt/error.hpp"
 #include "models.hpp"
 
@@ -94,8 +96,20 @@ std::vector<EvalRow> leave_one_trace_out(std::vector<Trace>& traces, const Forec
   EvalAccumulator acc(spec);
   std::map<std::string, EvalAccumulator> by_group;
   std::map<std::string, std::size_t> fold_of;
-  const std::size_t folds = options.folds == 0 ? traces.size() : std::min(options.folds, traces.size());
-  for (std::size_t i = 0; i < traces.size(); ++i) fold_of[traces[i].file] = i % folds;
+  std::size_t folds = options.folds == 0 ? traces.size() : std::min(options.folds, traces.size());
+  if (options.fold_key) {
+    std::map<std::string, std::size_t> key_folds;  // key -> fold, in key order
+    for (const Trace& t : traces) key_folds.emplace(options.fold_key(t), 0);
+    if (key_folds.size() < 2) {
+      throw Error(fmt::format("every trace is in one fold ({}): nothing would be left to train on",
+                              key_folds.empty() ? "no trace" : key_folds.begin()->first));
+    }
+    for (std::size_t i = 0; auto& [key, fold] : key_folds) fold = i++;
+    for (const Trace& t : traces) fold_of[t.file] = key_folds.at(options.fold_key(t));
+    folds = key_folds.size();
+  } else {
+    for (std::size_t i = 0; i < traces.size(); ++i) fold_of[traces[i].file] = i % folds;
+  }
   for (std::size_t fold = 0; fold < folds; ++fold) {
     // The held-out traces go last, so the training set is one contiguous span.
     const auto held_out = std::stable_partition(traces.begin(), traces.end(),

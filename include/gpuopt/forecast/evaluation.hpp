@@ -70,6 +70,10 @@ struct CrossValidationOptions {
   // 0 = one fold per trace (leave-one-trace-out); K = K folds, trace i held out in fold i % K
   // (in path order): every trace is still scored only by models that never saw it.
   std::size_t folds = 0;
+  // Optional: traces with the same key are held out together, one fold per key in key order, and
+  // `folds` is not used. Keyed by their folder (one GPU type and workload in the shared data), every
+  // trace is scored by models that never saw its kind of GPU or job.
+  std::function<std::string(const Trace&)> fold_key;
   TrainOptions train;
   std::size_t max_train_windows = 60000;
   std::size_t eval_stride = 10;  // score one origin every this many steps (10 = 1 s at 100 ms)
@@ -86,7 +90,8 @@ struct CrossValidationOptions {
 // Each trace is held out once: the models train on the traces outside its fold and are scored
 // on it. Traces too short for any origin are skipped (they still serve as training data). Rows of every
 // trace come first (group ""), then those of each group in name order. Throws Error when
-// options.train.stop is set during the run (the folds done would pass for all of them).
+// options.train.stop is set during the run (the folds done would pass for all of them), and when
+// options.fold_key gives every trace the same key (nothing would be left to train on).
 std::vector<EvalRow> leave_one_trace_out(std::vector<Trace>& traces, const ForecastSpec& spec,
                                          const CrossValidationOptions& options);
 

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <functional>
 #include <map>
+#include <set>
 
 #include "forecast_test_util.hpp"
 #include "gpuopt/error.hpp"
@@ -123,6 +124,34 @@ TEST(CrossValidation, AStopIsAnErrorNotAPartialResult) {
   stop = false;
   options.on_fold = {};
   EXPECT_FALSE(leave_one_trace_out(traces, small_spec(), options).empty());
+}
+
+// `--split leave-one-folder-out`: the traces of one folder are held out together, so no model is
+// scored on a kind of GPU or job it trained on; a single folder leaves nothing to train on.
+TEST(CrossValidation, TracesWithOneKeyAreHeldOutTogether) {
+  std::vector<Trace> traces{{"y/c.csv", {{DeviceInfo{}, {square_wave(2000)}}}},
+                            {"x/a.csv", {{DeviceInfo{}, {square_wave(2000)}}}},
+                            {"y/d.csv", {{DeviceInfo{}, {square_wave(2000)}}}},
+                            {"x/b.csv", {{DeviceInfo{}, {square_wave(2000)}}}}};
+  CrossValidationOptions options;
+  options.models = {"persistence"};
+  options.folds = 3;  // not used with a key
+  options.fold_key = [](const Trace& t) { return t.file.substr(0, 1); };
+  std::size_t fold = 0;
+  std::size_t fold_count = 0;
+  std::map<std::size_t, std::set<std::string>> held_out;
+  options.on_train = [&](std::size_t f, std::size_t folds, const std::string&) {
+    fold = f;
+    fold_count = folds;
+  };
+  options.on_fold = [&](const Trace& test, const auto&) { held_out[fold].insert(test.file); };
+  leave_one_trace_out(traces, small_spec(), options);
+  EXPECT_EQ(fold_count, 2U);
+  EXPECT_EQ(held_out, (std::map<std::size_t, std::set<std::string>>{{0, {"x/a.csv", "x/b.csv"}},
+                                                                    {1, {"y/c.csv", "y/d.csv"}}}));
+
+  options.fold_key = [](const Trace&) { return std::string("x"); };
+  EXPECT_THROW(leave_one_trace_out(traces, small_spec(), options), Error);
 }
 
 // `gpuopt forecast eval --forecasts`: every forecast scored reaches the caller, with the held-out
