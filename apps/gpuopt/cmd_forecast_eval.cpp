@@ -160,9 +160,9 @@ EvalOutput cross_validate(const EvalArgs& args, const GlobalOptions& global,
     std::set<std::string> folders;
     for (const forecast::Trace& t : traces) folders.insert(group_name(t.file));
     if (folders.size() < 2) {
-      throw UsageError(
-          fmt::format("--split {}: every trace is in {}; it needs traces in two folders at least",
-                      kLeaveOneFolderOut, *folders.begin()));
+      throw UsageError(fmt::format(
+          "--split {}: every trace is in one folder ({}); it needs traces in two folders at least",
+          kLeaveOneFolderOut, folders.begin()->empty() ? "." : *folders.begin()));
     }
     folds = folders.size();
   }
