@@ -6,7 +6,6 @@
 #include <filesystem>
 #include <memory>
 #include <optional>
-#include <set>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -154,17 +153,15 @@ EvalOutput cross_validate(const EvalArgs& args, const GlobalOptions& global,
   options.max_train_windows = args.forecast.max_windows;
   options.eval_stride = stride;
   options.folds = args.folds;
-  std::size_t folds = args.folds == 0 ? traces.size() : std::min(args.folds, traces.size());
   if (args.split == kLeaveOneFolderOut) {
     options.fold_key = [](const forecast::Trace& t) { return group_name(t.file); };
-    std::set<std::string> folders;
-    for (const forecast::Trace& t : traces) folders.insert(group_name(t.file));
-    if (folders.size() < 2) {
-      throw UsageError(fmt::format(
-          "--split {}: every trace is in one folder ({}); it needs traces in two folders at least",
-          kLeaveOneFolderOut, folders.begin()->empty() ? "." : *folders.begin()));
-    }
-    folds = folders.size();
+  }
+  const std::size_t folds = forecast::plan_folds(traces, options).folds;
+  if (folds < 2) {
+    const std::string folder = group_name(traces.front().file);
+    throw UsageError(
+        fmt::format("--split {}: every trace is in one folder ({}); it needs traces in two folders at least",
+                    kLeaveOneFolderOut, folder.empty() ? "." : folder));
   }
   ProgressBar bar(args.split, folds * options.models.size(), global.quiet);
   std::size_t done = 0;

@@ -91,24 +91,29 @@ std::vector<WindowRef> evaluation_windows(std::span<const Trace> traces, const F
   return select_windows(traces, spec, selection);
 }
 
+FoldPlan plan_folds(std::span<const Trace> traces, const CrossValidationOptions& options) {
+  FoldPlan plan;
+  if (options.fold_key) {
+    std::map<std::string, std::size_t> key_folds;  // key -> fold, in key order
+    for (const Trace& t : traces) key_folds.emplace(options.fold_key(t), 0);
+    for (std::size_t i = 0; auto& [key, fold] : key_folds) fold = i++;
+    for (const Trace& t : traces) plan.fold_of[t.file] = key_folds.at(options.fold_key(t));
+    plan.folds = key_folds.size();
+  } else {
+    plan.folds = options.folds == 0 ? traces.size() : std::min(options.folds, traces.size());
+    for (std::size_t i = 0; i < traces.size(); ++i) plan.fold_of[traces[i].file] = i % plan.folds;
+  }
+  return plan;
+}
+
 std::vector<EvalRow> leave_one_trace_out(std::vector<Trace>& traces, const ForecastSpec& spec,
                                          const CrossValidationOptions& options) {
   EvalAccumulator acc(spec);
   std::map<std::string, EvalAccumulator> by_group;
-  std::map<std::string, std::size_t> fold_of;
-  std::size_t folds = options.folds == 0 ? traces.size() : std::min(options.folds, traces.size());
-  if (options.fold_key) {
-    std::map<std::string, std::size_t> key_folds;  // key -> fold, in key order
-    for (const Trace& t : traces) key_folds.emplace(options.fold_key(t), 0);
-    if (key_folds.size() < 2) {
-      throw Error(fmt::format("every trace is in one fold ({}): nothing would be left to train on",
-                              key_folds.empty() ? "no trace" : key_folds.begin()->first));
-    }
-    for (std::size_t i = 0; auto& [key, fold] : key_folds) fold = i++;
-    for (const Trace& t : traces) fold_of[t.file] = key_folds.at(options.fold_key(t));
-    folds = key_folds.size();
-  } else {
-    for (std::size_t i = 0; i < traces.size(); ++i) fold_of[traces[i].file] = i % folds;
+  const auto [fold_of, folds] = plan_folds(traces, options);
+  if (options.fold_key && folds < 2) {
+    throw Error(fmt::format("every trace is in one fold ({}): nothing would be left to train on",
+                            traces.empty() ? "no trace" : options.fold_key(traces.front())));
   }
   for (std::size_t fold = 0; fold < folds; ++fold) {
     // The held-out traces go last, so the training set is one contiguous span.

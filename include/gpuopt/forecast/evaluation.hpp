@@ -87,6 +87,14 @@ struct CrossValidationOptions {
   std::function<void(const Trace& test, const ScoredForecast& forecast)> on_forecast;
 };
 
+// Which fold holds out each trace (by file) under options.folds and options.fold_key, and how many
+// folds there are (fewer than 2 when a fold_key gives every trace the same key).
+struct FoldPlan {
+  std::map<std::string, std::size_t> fold_of;
+  std::size_t folds = 0;
+};
+FoldPlan plan_folds(std::span<const Trace> traces, const CrossValidationOptions& options);
+
 // Each trace is held out once: the models train on the traces outside its fold and are scored
 // on it. Traces too short for any origin are skipped (they still serve as training data). Rows of every
 // trace come first (group ""), then those of each group in name order. Throws Error when
