@@ -30,14 +30,15 @@ std::vector<ForecastPoint> with_intervals(const Forecaster& model, const WindowR
                                           std::span<const float> pred, std::optional<double> mem_total_mib) {
   const ForecastSpec& spec = model.spec();
   const ChannelValues scales = window_scales(w, spec.window);
-  const auto& half = model.calibration().half_width;
+  const Calibration& cal = model.calibration();
   std::vector<ForecastPoint> out(spec.outputs());
   for (std::size_t c = 0; c < kChannelCount; ++c) {
+    const auto channel = static_cast<Channel>(c);
     for (std::size_t h = 0; h < spec.horizons.size(); ++h) {
       const std::size_t i = c * spec.horizons.size() + h;
       // Uncalibrated: no interval (NaN bounds), so the deviation rule never fires on it.
-      const float hw = half.empty() ? std::numeric_limits<float>::quiet_NaN() : half[i] * scales[c];
-      const auto channel = static_cast<Channel>(c);
+      const float hw = cal.half_width.empty() ? std::numeric_limits<float>::quiet_NaN()
+                                              : cal.width(i, at_scale_floor(channel, scales[c])) * scales[c];
       // The bounds are clamped like the forecast, so a GPU near idle is not told -0.2 % utilization.
       const auto clamp = [&](float v) {
         v = clamp_to_range(channel, v);

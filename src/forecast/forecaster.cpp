@@ -109,7 +109,8 @@ void Forecaster::save(ml::ModelFile& file) const {
                          {"coarse_steps", spec_.window.coarse_steps},
                          {"coarse_factor", spec_.window.coarse_factor}};
   file.meta["calibration"] = {{"level", calibration_.level},
-                              {"half_width", floats_to_json(calibration_.half_width)}};
+                              {"half_width", floats_to_json(calibration_.half_width)},
+                              {"half_width_at_floor", floats_to_json(calibration_.half_width_at_floor)}};
   save_state(file);
 }
 
@@ -118,18 +119,29 @@ void Forecaster::load(const ml::ModelFile& file, const std::string& name) {
     const json& cal = file.meta.at("calibration");
     calibration_.level = cal.at("level").get<double>();
     calibration_.half_width = floats_from_json(cal.at("half_width"));
+    // Files from before the floor's own widths have none: half_width serves both.
+    calibration_.half_width_at_floor = cal.contains("half_width_at_floor")
+                                           ? floats_from_json(cal.at("half_width_at_floor"))
+                                           : std::vector<float>{};
   } catch (const json::exception& e) {
     throw ParseError(name, 0, "calibration", e.what());
-  }
-  if (!calibration_.half_width.empty() && calibration_.half_width.size() != spec_.outputs()) {
-    throw ParseError(name, 0, "calibration", "one half-width per channel and horizon expected");
   }
   if (!(calibration_.level > 0 && calibration_.level < 1))
     throw ParseError(name, 0, "calibration.level",
                      fmt::format("{:g} is not a coverage in (0, 1)", calibration_.level));
-  for (const float w : calibration_.half_width) {
-    if (w < 0 || std::isinf(w))  // NaN: a channel x horizon without calibration data
-      throw ParseError(name, 0, "calibration.half_width", fmt::format("{:g} is not a width (>= 0)", w));
+  const auto check_widths = [&](const std::string& field, const std::vector<float>& widths) {
+    if (!widths.empty() && widths.size() != spec_.outputs()) {
+      throw ParseError(name, 0, field, "one half-width per channel and horizon expected");
+    }
+    for (const float w : widths) {
+      if (w < 0 || std::isinf(w))  // NaN: a channel x horizon without calibration data
+        throw ParseError(name, 0, field, fmt::format("{:g} is not a width (>= 0)", w));
+    }
+  };
+  check_widths("calibration.half_width", calibration_.half_width);
+  check_widths("calibration.half_width_at_floor", calibration_.half_width_at_floor);
+  if (!calibration_.half_width_at_floor.empty() && calibration_.half_width.empty()) {
+    throw ParseError(name, 0, "calibration.half_width_at_floor", "given without half_width");
   }
   load_state(file, name);
 }

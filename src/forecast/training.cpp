@@ -1,7 +1,9 @@
 #include "gpuopt/forecast/training.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
+#include <limits>
 #include <random>
 
 #include <fmt/format.h>
@@ -50,31 +52,52 @@ std::vector<WindowRef> select_windows(std::span<const Trace> traces, const Forec
   return out;
 }
 
+namespace {
+
+// Fewer errors than this in one group (at or above the scale floor): its width is the two groups'
+// quantile together.
+constexpr std::size_t kMinGroupErrors = 50;
+
+// The `level` quantile of `errors` (reordered); NaN when empty.
+float quantile(std::vector<float>& errors, double level) {
+  if (errors.empty()) return std::numeric_limits<float>::quiet_NaN();
+  const auto at =
+      errors.begin() + static_cast<std::ptrdiff_t>(level * static_cast<double>(errors.size() - 1));
+  std::nth_element(errors.begin(), at, errors.end());
+  return *at;
+}
+
+}  // namespace
+
 void calibrate(Forecaster& model, std::span<const WindowRef> windows) {
   const ForecastSpec& spec = model.spec();
   const std::size_t horizons = spec.horizons.size();
   std::vector<float> pred(windows.size() * spec.outputs());
   model.predict(windows, pred);
-  std::vector<std::vector<float>> errors(spec.outputs());
+  // [output][0]: windows above the channel's scale floor, [output][1]: at it.
+  std::vector<std::array<std::vector<float>, 2>> errors(spec.outputs());
   for (std::size_t w = 0; w < windows.size(); ++w) {
     const ChannelValues scales = window_scales(windows[w], spec.window);
     for (std::size_t c = 0; c < kChannelCount; ++c) {
+      const bool at_floor = at_scale_floor(static_cast<Channel>(c), scales[c]);
       for (std::size_t h = 0; h < horizons; ++h) {
         const float truth = windows[w].history.values[c][windows[w].end + spec.horizon_steps(h)];
         const float p = pred[output_index(spec, w, c, h)];
         if (std::isnan(truth) || std::isnan(p) || std::isnan(scales[c])) continue;
-        errors[c * horizons + h].push_back(std::abs(p - truth) / scales[c]);
+        errors[c * horizons + h][at_floor ? 1 : 0].push_back(std::abs(p - truth) / scales[c]);
       }
     }
   }
   Calibration cal = model.calibration();
   cal.half_width.assign(spec.outputs(), std::numeric_limits<float>::quiet_NaN());
+  cal.half_width_at_floor = cal.half_width;
   for (std::size_t i = 0; i < errors.size(); ++i) {
-    auto& e = errors[i];
-    if (e.empty()) continue;
-    const auto at = e.begin() + static_cast<std::ptrdiff_t>(cal.level * static_cast<double>(e.size() - 1));
-    std::nth_element(e.begin(), at, e.end());
-    cal.half_width[i] = *at;
+    auto& [above, at] = errors[i];
+    std::vector<float> both(above);
+    both.insert(both.end(), at.begin(), at.end());
+    const float pooled = quantile(both, cal.level);
+    cal.half_width[i] = above.size() >= kMinGroupErrors ? quantile(above, cal.level) : pooled;
+    cal.half_width_at_floor[i] = at.size() >= kMinGroupErrors ? quantile(at, cal.level) : pooled;
   }
   model.set_calibration(std::move(cal));
 }

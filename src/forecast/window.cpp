@@ -42,6 +42,11 @@ ChannelValues window_scales(const WindowRef& w, const WindowConfig& config) {
   return out;
 }
 
+bool at_scale_floor(Channel c, float scale) {
+  const ChannelInfo& info = channel_info(c);
+  return info.fixed_scale <= 0 && scale <= static_cast<float>(info.scale_floor);
+}
+
 ChannelValues last_values(const WindowRef& w, const WindowConfig& config) {
   ChannelValues out;
   const std::size_t from = first_step(w, config);

@@ -33,7 +33,7 @@ struct ForecastPoint {
   float upper = 0;
 };
 
-// Turns predict() output of one window into points with intervals: value -/+ half_width * scale,
+// Turns predict() output of one window into points with intervals: value -/+ Calibration::width x scale,
 // each clipped to what the channel can read (0..100 %, no negative watts, MiB or MHz) and, when the
 // GPU's memory is known (`mem_total_mib`), memory used to at most that: no forecast or bound says a
 // GPU will use more memory than it has. Without calibration the bounds are NaN (no interval).

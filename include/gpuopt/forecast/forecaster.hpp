@@ -67,9 +67,16 @@ struct TrainOptions {
 
 // Half-width of the calibrated interval, per channel x horizon, in window-scale units: the
 // `level` quantile of |error| / scale on windows the model did not train on. NaN = not calibrated.
+// Windows whose scale is the channel's floor (at_scale_floor: a GPU near idle, whose next job may
+// move it by dozens of floors) are calibrated apart from the others, whose errors are a few scales at
+// most; with one quantile for both, a busy 80 GB GPU's memory bound 30 s ahead read 1.4 TB.
 struct Calibration {
   double level = 0.95;
-  std::vector<float> half_width;  // [channel * horizons + h]
+  std::vector<float> half_width;           // [channel * horizons + h]: windows above the floor
+  std::vector<float> half_width_at_floor;  // the same at the floor; empty (older files): half_width
+  float width(std::size_t output, bool at_floor) const {
+    return at_floor && !half_width_at_floor.empty() ? half_width_at_floor[output] : half_width[output];
+  }
 };
 
 class Forecaster {

@@ -58,6 +58,10 @@ struct WindowConfig {
 // the channel has no value in the window. Reads only steps <= end.
 ChannelValues window_scales(const WindowRef& w, const WindowConfig& config);
 
+// Whether `scale` (window_scales) is channel c's floor: the window's values are all near idle.
+// Never for channels with a fixed scale.
+bool at_scale_floor(Channel c, float scale);
+
 // The latest value of each channel at or before `end` within the window (NaN if none).
 ChannelValues last_values(const WindowRef& w, const WindowConfig& config);
 

@@ -10,6 +10,8 @@
 #include "forecast/anomaly_rules.hpp"
 #include "forecast_test_util.hpp"
 #include "gpuopt/forecast/anomaly_eval.hpp"
+#include "gpuopt/forecast/evaluation.hpp"
+#include "gpuopt/forecast/training.hpp"
 
 namespace gpuopt::forecast {
 namespace {
@@ -88,6 +90,38 @@ TEST(ForecastIntervals, MemoryStaysWithinTheGpusMemory) {
   const ForecastPoint small = with_intervals(*model, w, pred, 40960.0)[mem];  // more in use than it has
   EXPECT_FLOAT_EQ(small.value, 40960.0F);
   EXPECT_FLOAT_EQ(small.upper, 40960.0F);
+}
+
+// A GPU near idle may start a job any second, and its memory then jumps by dozens of scale floors;
+// a busy GPU's memory moves by its own size at most. Calibrated together, the idle windows' errors
+// set the busy GPU's bound 30 s ahead at ~40x the memory in use (1.4 TB on an 80 GB H100).
+TEST(ForecastIntervals, IdleAndBusyWindowsAreCalibratedApart) {
+  const auto model = make_forecaster("persistence", ForecastSpec{});
+  // 150 s idle at 300 MiB (under the 1024 MiB floor), then a job holding 40000 MiB for 300 s.
+  const Segment s = test::make_segment(450 * kSps, [](Channel c, std::size_t k) {
+    return c == Channel::mem_used ? (k < 150 * kSps ? 300.0F : 40000.0F) : kNaN;
+  });
+  const std::vector<Trace> traces{{"t.csv", {{DeviceInfo{}, {s}}}}};
+  calibrate(*model, evaluation_windows(traces, model->spec(), 10));
+  const std::size_t mem_30s = index_of(Channel::mem_used) * model->spec().horizons.size() + 2;
+  const Calibration& cal = model->calibration();
+  EXPECT_NEAR(cal.half_width_at_floor[mem_30s], (40000.0F - 300.0F) / 1024.0F, 0.01F);
+  EXPECT_FLOAT_EQ(cal.half_width[mem_30s], 0.0F);
+
+  const auto upper_30s = [&](std::size_t end) {
+    const WindowRef w{test::history(s), end};
+    std::vector<float> pred(model->spec().outputs());
+    model->predict(std::span<const WindowRef>(&w, 1), pred);
+    return with_intervals(*model, w, pred)[mem_30s].upper;
+  };
+  EXPECT_FLOAT_EQ(upper_30s(400 * kSps), 40000.0F);  // busy and steady
+  EXPECT_FLOAT_EQ(upper_30s(100 * kSps), 40000.0F);  // idle: a job may start
+
+  // Files from before the split hold one width, used for both.
+  Calibration old;
+  old.half_width = {0.5F};
+  EXPECT_FLOAT_EQ(old.width(0, true), 0.5F);
+  EXPECT_FLOAT_EQ(old.width(0, false), 0.5F);
 }
 
 TEST(AnomalyRules, SteadyLoadIsQuiet) { EXPECT_TRUE(kinds(busy(600)).empty()); }

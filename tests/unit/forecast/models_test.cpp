@@ -220,6 +220,7 @@ TEST_P(LearnedModels, BeatPersistenceOnAPeriodicSignalAndRoundTrip) {
   const auto loaded = load_forecaster(ml::decode_model_file(bytes, "mem"), "mem");
   EXPECT_EQ(loaded->name(), GetParam());
   expect_same(loaded->calibration().half_width, model->calibration().half_width);
+  expect_same(loaded->calibration().half_width_at_floor, model->calibration().half_width_at_floor);
   expect_same(predict_one(*loaded, windows[3]), predict_one(*model, windows[3]));
 
   if (GetParam() == "tree:xgboost") {  // the file lists its trained outputs; a missing one is an error
@@ -409,6 +410,12 @@ TEST(ModelFile, ImpossibleSpecsAreRejectedNamingTheField) {
               m["calibration"]["half_width"] = std::vector<double>(small_spec().outputs(), -1.0);
             }),
             "calibration.half_width");
+  EXPECT_EQ(error_of([](auto& m) {
+              m["calibration"]["half_width_at_floor"] = std::vector<double>(small_spec().outputs(), -1.0);
+            }),
+            "calibration.half_width_at_floor");
+  EXPECT_EQ(error_of([](auto& m) { m["calibration"]["half_width_at_floor"] = std::vector<double>(2, 0.5); }),
+            "calibration.half_width_at_floor");
 }
 
 }  // namespace
