@@ -3,6 +3,8 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <string>
+#include <string_view>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -37,23 +39,17 @@ class ForecastModule final : public AgentModule, public SampleSink {
 
   void write_metrics(std::string& out) const override {
     const std::lock_guard lock(mutex_);
-    const auto& spec = model_->spec();
     for (const auto& channel : forecast::all_channels()) {
-      std::string lines;
-      for (const auto& [gpu, f] : latest_) {
-        for (std::size_t h = 0; h < spec.horizons.size(); ++h) {
-          const auto& p = f.points[forecast::index_of(channel.channel) * spec.horizons.size() + h];
-          if (std::isnan(p.value)) continue;
-          lines += fmt::format("gpuopt_forecast_{}{{gpu=\"{}\",UUID=\"{}\",horizon=\"{}\"}} {}\n",
-                               channel.name, gpu, escape_label_value(uuid(gpu)),
-                               format_duration(spec.horizons[h]), format_sample_value(p.value));
-        }
-      }
-      if (lines.empty()) continue;
-      out += fmt::format("# HELP gpuopt_forecast_{0} Forecast {0} ({1}) at the horizon, by {2}\n",
-                         channel.name, channel.unit, model_->name());
-      out += fmt::format("# TYPE gpuopt_forecast_{} gauge\n", channel.name);
-      out += lines;
+      write_family(out, channel, "", &forecast::ForecastPoint::value,
+                   fmt::format("Forecast {} ({}) at the horizon, by the {} forecaster", channel.name,
+                               channel.unit, model_->name()));
+      const double level_pct = 100 * model_->calibration().level;
+      write_family(
+          out, channel, "_lower", &forecast::ForecastPoint::lower,
+          fmt::format("Lower bound of the {:g} % interval of gpuopt_forecast_{}", level_pct, channel.name));
+      write_family(
+          out, channel, "_upper", &forecast::ForecastPoint::upper,
+          fmt::format("Upper bound of the {:g} % interval of gpuopt_forecast_{}", level_pct, channel.name));
     }
   }
 
@@ -92,6 +88,27 @@ class ForecastModule final : public AgentModule, public SampleSink {
   }
 
  private:
+  // One gauge family, gpuopt_forecast_<channel><suffix>{gpu, UUID, horizon}: `field` of the latest
+  // forecasts (points without it, NaN, are left out; no family without any). Under mutex_.
+  void write_family(std::string& out, const forecast::ChannelInfo& channel, std::string_view suffix,
+                    float forecast::ForecastPoint::*field, const std::string& help) const {
+    const auto& spec = model_->spec();
+    std::string lines;
+    for (const auto& [gpu, f] : latest_) {
+      for (std::size_t h = 0; h < spec.horizons.size(); ++h) {
+        const float v = f.points[forecast::index_of(channel.channel) * spec.horizons.size() + h].*field;
+        if (std::isnan(v)) continue;
+        lines += fmt::format("gpuopt_forecast_{}{}{{gpu=\"{}\",UUID=\"{}\",horizon=\"{}\"}} {}\n",
+                             channel.name, suffix, gpu, escape_label_value(uuid(gpu)),
+                             format_duration(spec.horizons[h]), format_sample_value(v));
+      }
+    }
+    if (lines.empty()) return;
+    out += fmt::format("# HELP gpuopt_forecast_{}{} {}\n", channel.name, suffix, help);
+    out += fmt::format("# TYPE gpuopt_forecast_{}{} gauge\n", channel.name, suffix);
+    out += lines;
+  }
+
   void record(const forecast::OnlineAnomaly& a) {
     spdlog::warn("GPU {}: {}: {}", a.gpu, a.anomaly.kind, a.anomaly.message);
     if (!store_) return;

@@ -72,6 +72,14 @@ TEST(ForecastServe, ForecastEndpointAndGaugesOnAReplay) {
               std::string::npos)
         << metrics;
     EXPECT_NE(metrics.find("# TYPE gpuopt_forecast_gpu_util gauge"), std::string::npos);
+    // The calibrated interval too, so that Prometheus can alert on a bound.
+    for (const std::string bound : {"lower", "upper"}) {
+      EXPECT_NE(metrics.find("# TYPE gpuopt_forecast_power_" + bound + " gauge"), std::string::npos)
+          << metrics;
+      EXPECT_NE(
+          metrics.find("gpuopt_forecast_power_" + bound + "{gpu=\"0\",UUID=\"GPU-aaaa\",horizon=\"5s\"}"),
+          std::string::npos);
+    }
 
     EXPECT_EQ(serve.get("/api/v1/forecast", {{"gpu", "7"}}).status, 400);
     EXPECT_EQ(serve.get("/api/v1/forecast").status, 400);
