@@ -20,6 +20,9 @@ constexpr double kMinSpread = 0.2;          // of the window scale, between the 
 constexpr int kCompletedToTrust = 1;        // earlier whole phases of the current kind ...
 constexpr int kCompletedToTrustBefore = 2;  // ... or phases, for the rules before whole_phases
 constexpr double kTestHoldingS = 1;         // the switch is tested against the median of at least this
+// A phase whose level so far is further than this share of the distance between the last two
+// phases' levels from the last phase of its kind is not of that kind's pattern (Holding::known_levels).
+constexpr double kLevelTolerance = 0.5;
 
 std::size_t bucket_steps(std::chrono::milliseconds step) {
   const auto per_bucket = static_cast<std::size_t>(kBucketS * 1000.0 / static_cast<double>(step.count()));
@@ -53,8 +56,13 @@ struct PhaseHistory {
   // how many such runs precede it.
   std::vector<std::array<std::ptrdiff_t, 2>> previous;
   std::vector<std::array<int, 2>> completed;
-  std::vector<float> levels;  // per run, run_level's of Holding::seasonal once asked for (NaN before)
+  std::vector<float> levels;   // per run, run_level's of Holding::seasonal once asked for (NaN before)
+  std::vector<double> prefix;  // prefix[b]: sum of buckets [0, b)
   Holding holding = kCurrentHolding;
+  double mean(std::size_t from, std::size_t to) const {  // of buckets [from, to), to > from
+    return (prefix[to] - prefix[from]) / static_cast<double>(to - from);
+  }
+  double mean(const Run& run) const { return mean(run.from, run.from + run.length); }
 };
 
 // Runs of equal kind against `threshold`, and per run the phases before it.
@@ -97,6 +105,11 @@ PhaseState state_at(const PhaseHistory& p, std::size_t b, std::size_t& other) {
   state.same_s = static_cast<double>(p.runs[static_cast<std::size_t>(same)].length) * p.bucket_s;
   state.other_s = static_cast<double>(p.runs[other].length) * p.bucket_s;
   state.found = state.elapsed_s <= state.same_s + kSlackS;
+  if (state.found && p.holding >= Holding::known_levels) {
+    const double same_level = p.mean(p.runs[static_cast<std::size_t>(same)]);
+    const double spread = std::abs(same_level - p.mean(p.runs[other]));
+    state.found = std::abs(p.mean(p.runs[r].from, b + 1) - same_level) <= kLevelTolerance * spread;
+  }
   return state;
 }
 
@@ -212,6 +225,8 @@ bool read_phases(const WindowRef& w, Channel c, float scale, std::chrono::millis
     }
   }
   if (p.buckets.size() < 2) return false;
+  p.prefix.assign(1, 0.0);
+  for (const float v : p.buckets) p.prefix.push_back(p.prefix.back() + v);
   // Buckets before the first value were skipped: the first bucket starts that much later.
   p.first += (count - p.buckets.size()) * p.per_bucket;
 

@@ -15,7 +15,10 @@
 // level, alternating: the median of its samples (of its 1 s means in model files from before
 // 2026-12-05: a phase of short bursts has a mean far above its typical sample). A phase that has
 // outlasted its expected duration by more than 2 s has broken the pattern: the forecast is then the
-// holding level, as where no phases are found. At a horizon where the switch to the other phase
+// holding level, as where no phases are found. So has a phase whose level so far (its 1 s means)
+// is further from the last phase of its kind than half the distance between the last two phases'
+// levels (Holding::known_levels): a burst of another size, a job's compute after its startup's
+// blips; its length tells nothing about that phase's. At a horizon where the switch to the other phase
 // forecast worse than the holding median over the lookback, the forecast holds (find_phases).
 #pragma once
 
@@ -38,11 +41,20 @@ inline constexpr std::size_t kPhaseLevelSamples = 256;
 // switching to the other phase only at the horizons where that held up (`tested_switch`, model files
 // of stop 20), or where it held up out of phases of the current one's kind (`tested_per_kind`, model
 // files of stop 21), or so with whole phases only, one of the current kind trusted (`whole_phases`,
-// the current rule). The rules before whole_phases count the lookback's first run, whose start they
-// did not see, as a completed phase, and trust two.
-enum class Holding { last_value, level, seasonal, tested_switch, tested_per_kind, whole_phases };
+// model files of stop 22 to 24), or so with phases at a known level only (`known_levels`, the
+// current rule). The rules before whole_phases count the lookback's first run, whose start they did
+// not see, as a completed phase, and trust two.
+enum class Holding {
+  last_value,
+  level,
+  seasonal,
+  tested_switch,
+  tested_per_kind,
+  whole_phases,
+  known_levels
+};
 // The rule the `phase` model and newly trained sequence models use.
-inline constexpr Holding kCurrentHolding = Holding::whole_phases;
+inline constexpr Holding kCurrentHolding = Holding::known_levels;
 
 struct PhaseState {
   bool found = false;

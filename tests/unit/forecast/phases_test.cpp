@@ -288,6 +288,47 @@ TEST(Phases, ModelFilesFromBeforeWholePhasesTrustTwo) {
   EXPECT_THROW(load_forecaster(file, "bad.gpuopt"), ParseError);
 }
 
+// A job's startup (10 s at 75 W, 4 s blips at 127 W) for 189 s, then its compute at 540 W.
+// The compute phase is "high" like the blips, but at a level the pattern never had: how long the
+// blips lasted says nothing about it (the shipped rule forecast an H100 back at its startup level 5 s
+// after its compute began).
+Segment startup_then_compute(std::size_t steps) {
+  return test::make_segment(steps, [](Channel c, std::size_t k) {
+    const float power = k >= 1890 ? 540.0F : (k % 140 < 100 ? 75.0F : 127.0F);
+    return c == Channel::power ? power : kNaN;
+  });
+}
+
+TEST(Phases, APhaseAtALevelThePatternNeverHadIsNotForecast) {
+  const Segment s = startup_then_compute(2200);
+  const WindowRef w = at(s, 1890 + 29);  // 3 s into the compute, 7 s after the last blip
+  EXPECT_FALSE(find_phases(w, Channel::power, 200, 100ms).found);
+  const PhaseState before = find_phases(w, Channel::power, 200, 100ms, Holding::whole_phases);
+  ASSERT_TRUE(before.found);
+  EXPECT_FLOAT_EQ(phase_forecast(before, 540, 5), 75);  // "the blip ends in 1 s"
+  // Blips at their own level are still the pattern.
+  EXPECT_TRUE(find_phases(at(s, 1400 + 119), Channel::power, 200, 100ms).found);  // 2 s into one
+}
+
+// Model files record known levels; files of stops 22 to 24 (no key) trust a phase at any level.
+TEST(Phases, ModelFilesFromBeforeKnownLevelsTrustAnyLevel) {
+  const Segment s = startup_then_compute(2200);
+  const WindowRef w = at(s, 1890 + 29);
+  ForecastSpec spec;
+  spec.horizons = {5s};
+  ml::ModelFile file;
+  make_forecaster("seq:gru", spec)->save(file);
+  EXPECT_EQ(file.meta.at("known_levels"), true);
+  file.meta["correction_weights"] = std::vector<float>(spec.outputs(), 0.0F);
+  std::vector<float> now(spec.outputs());
+  load_forecaster(file, "now.gpuopt")->predict(std::span<const WindowRef>(&w, 1), now);
+  EXPECT_NEAR(now[index_of(Channel::power)], 540, 1);
+  file.meta.erase("known_levels");
+  std::vector<float> before(spec.outputs());
+  load_forecaster(file, "old.gpuopt")->predict(std::span<const WindowRef>(&w, 1), before);
+  EXPECT_FLOAT_EQ(before[index_of(Channel::power)], 75);
+}
+
 TEST(Phases, NothingIsFoundWithoutRepeatedPhases) {
   const Segment flat =
       test::make_segment(1200, [](Channel c, std::size_t) { return c == Channel::power ? 300.0F : kNaN; });
