@@ -290,8 +290,7 @@ TEST(Phases, ModelFilesFromBeforeWholePhasesTrustTwo) {
 
 // A job's startup (10 s at 75 W, 4 s blips at 127 W) for 189 s, then its compute at 540 W.
 // The compute phase is "high" like the blips, but at a level the pattern never had: how long the
-// blips lasted says nothing about it (the shipped rule forecast an H100 back at its startup level 5 s
-// after its compute began).
+// blips lasted says nothing about it.
 Segment startup_then_compute(std::size_t steps) {
   return test::make_segment(steps, [](Channel c, std::size_t k) {
     const float power = k >= 1890 ? 540.0F : (k % 140 < 100 ? 75.0F : 127.0F);
