@@ -1,6 +1,8 @@
 """Reading the scored forecasts of `gpuopt forecast eval --forecasts FILE`, for the bench scripts."""
+import argparse
 import csv
 import datetime
+import signal
 import sys
 
 FIELDS = {"trace", "gpu", "time", "model", "channel", "horizon_s", "observed", "forecast", "persistence"}
@@ -29,3 +31,12 @@ def forecast_rows(path, prog):
         if reader.fieldnames is None or not FIELDS <= set(reader.fieldnames):
             sys.exit(f"{prog}: {path}: not a `gpuopt forecast eval --forecasts` file")
         yield from enumerate(reader, start=2)
+
+
+def argument_parser(doc):
+    """The scripts' command line: their docstring as help and the forecasts FILE first. Also lets
+    `| head` end a script quietly."""
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    ap = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("file")
+    return ap

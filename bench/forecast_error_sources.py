@@ -26,13 +26,11 @@ agent's history does not tell.
 Usage: forecast_error_sources.py FILE [--model phase] [--channel power] [--horizon 5] [--big 200]
        [--still 5] [--jobs [--busy 50] [--merge 120]] [--start 120]
 """
-import argparse
 import bisect
 import collections
-import signal
 import sys
 
-from forecast_csv import forecast_rows, group_of, seconds_of
+from forecast_csv import argument_parser, forecast_rows, group_of, seconds_of
 
 
 def job_boundaries(busy_times, all_times, merge_s):
@@ -52,9 +50,7 @@ def job_boundaries(busy_times, all_times, merge_s):
 
 
 def main():
-    signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `| head` ends quietly
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("file")
+    ap = argument_parser(__doc__)
     ap.add_argument("--model", default="phase")
     ap.add_argument("--channel", default="power")
     ap.add_argument("--horizon", type=float, default=5.0, help="seconds")

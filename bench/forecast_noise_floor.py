@@ -16,19 +16,15 @@ Printed per folder of traces and over all of them, next to the model's ratio.
 
 Usage: forecast_noise_floor.py FILE [--model phase] [--half 2]
 """
-import argparse
 import collections
-import signal
 import statistics
 import sys
 
-from forecast_csv import forecast_rows, group_of, seconds_of
+from forecast_csv import argument_parser, forecast_rows, group_of, seconds_of
 
 
 def main():
-    signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `| head` ends quietly
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("file")
+    ap = argument_parser(__doc__)
     ap.add_argument("--model", default="phase", help="the model whose ratio is printed beside the floor")
     ap.add_argument("--half", type=int, default=2, help="origins on each side of the centred median")
     args = ap.parse_args()

@@ -17,13 +17,11 @@ above 0.
 Usage: forecast_online_choice.py FILE [--rule phase] [--model seq:bigru-transformer] [--tau 600]
                                       [--margin 0.01] [--min 30] [--start 1]
 """
-import argparse
 import collections
 import math
-import signal
 import sys
 
-from forecast_csv import forecast_rows, group_of, seconds_of
+from forecast_csv import argument_parser, forecast_rows, group_of, seconds_of
 
 WEIGHT_STEPS = 10
 CHANNELS = ("power", "gpu_util")
@@ -58,9 +56,7 @@ def chosen_weights(origins, horizon, errors, args):
 
 
 def main():
-    signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `| head` ends quietly
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("file")
+    ap = argument_parser(__doc__)
     ap.add_argument("--rule", default="phase")
     ap.add_argument("--model", default="seq:bigru-transformer")
     ap.add_argument("--tau", type=float, default=600.0, help="s, time constant of the errors' decay")

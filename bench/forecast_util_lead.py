@@ -13,22 +13,18 @@ before and after, and the number of origins changed.
 
 Usage: forecast_util_lead.py FILE [--model phase] [--busy 50] [--idle 10] [--gap 100]
 """
-import argparse
 import collections
-import signal
 import statistics
 import sys
 
-from forecast_csv import forecast_rows, group_of, seconds_of
+from forecast_csv import argument_parser, forecast_rows, group_of, seconds_of
 
 LEVEL_ORIGINS = 60  # a state's power level: the median over its last this many origins
 MIN_LEVEL_ORIGINS = 5
 
 
 def main():
-    signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `| head` ends quietly
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("file")
+    ap = argument_parser(__doc__)
     ap.add_argument("--model", default="phase")
     ap.add_argument("--busy", type=float, default=50.0, help="utilization (%%) of a busy origin")
     ap.add_argument("--idle", type=float, default=10.0, help="utilization (%%) of an idle origin")

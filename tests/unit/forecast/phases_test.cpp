@@ -265,25 +265,35 @@ TEST(Phases, TheFirstRunOfTheLookbackIsNoPhase) {
   EXPECT_FLOAT_EQ(phase_forecast(p, 150, 6), 500);
 }
 
-// Model files record whole phases; files of stop 21 (no key) count the cut first run and trust two
-// phases of the current kind. Neither adds a correction here (weights 0): the forecasts differ by
-// the phases alone.
-TEST(Phases, ModelFilesFromBeforeWholePhasesTrustTwo) {
-  const Segment s = compute_and_checkpoint(1200);
-  const WindowRef w = at(s, 559);  // as in OneWholePhaseOfTheCurrentKindIsTrusted
+// A seq:gru model file with its corrections weighed 0, forecasting 5 s ahead: its forecasts are
+// the phase forecast of the rule the file records.
+ml::ModelFile uncorrected_seq_file() {
   ForecastSpec spec;
   spec.horizons = {5s};
   ml::ModelFile file;
   make_forecaster("seq:gru", spec)->save(file);
-  EXPECT_EQ(file.meta.at("whole_phases"), true);
   file.meta["correction_weights"] = std::vector<float>(spec.outputs(), 0.0F);
-  std::vector<float> now(spec.outputs());
-  load_forecaster(file, "now.gpuopt")->predict(std::span<const WindowRef>(&w, 1), now);
-  EXPECT_FLOAT_EQ(now[index_of(Channel::power)], 500);
+  return file;
+}
+
+// The power forecast of a model file (of uncorrected_seq_file) at w.
+float power_forecast(const ml::ModelFile& file, const WindowRef& w) {
+  const auto model = load_forecaster(file, "m.gpuopt");
+  std::vector<float> out(model->spec().outputs());
+  model->predict(std::span<const WindowRef>(&w, 1), out);
+  return out[index_of(Channel::power) * model->spec().horizons.size()];
+}
+
+// Model files record whole phases; files of stop 21 (no key) count the cut first run and trust two
+// phases of the current kind.
+TEST(Phases, ModelFilesFromBeforeWholePhasesTrustTwo) {
+  const Segment s = compute_and_checkpoint(1200);
+  const WindowRef w = at(s, 559);  // as in OneWholePhaseOfTheCurrentKindIsTrusted
+  ml::ModelFile file = uncorrected_seq_file();
+  EXPECT_EQ(file.meta.at("whole_phases"), true);
+  EXPECT_FLOAT_EQ(power_forecast(file, w), 500);
   file.meta.erase("whole_phases");
-  std::vector<float> before(spec.outputs());
-  load_forecaster(file, "old.gpuopt")->predict(std::span<const WindowRef>(&w, 1), before);
-  EXPECT_FLOAT_EQ(before[index_of(Channel::power)], 150);
+  EXPECT_FLOAT_EQ(power_forecast(file, w), 150);
   file.meta["whole_phases"] = 1;
   EXPECT_THROW(load_forecaster(file, "bad.gpuopt"), ParseError);
 }
@@ -313,19 +323,11 @@ TEST(Phases, APhaseAtALevelThePatternNeverHadIsNotForecast) {
 TEST(Phases, ModelFilesFromBeforeKnownLevelsTrustAnyLevel) {
   const Segment s = startup_then_compute(2200);
   const WindowRef w = at(s, 1890 + 29);
-  ForecastSpec spec;
-  spec.horizons = {5s};
-  ml::ModelFile file;
-  make_forecaster("seq:gru", spec)->save(file);
+  ml::ModelFile file = uncorrected_seq_file();
   EXPECT_EQ(file.meta.at("known_levels"), true);
-  file.meta["correction_weights"] = std::vector<float>(spec.outputs(), 0.0F);
-  std::vector<float> now(spec.outputs());
-  load_forecaster(file, "now.gpuopt")->predict(std::span<const WindowRef>(&w, 1), now);
-  EXPECT_NEAR(now[index_of(Channel::power)], 540, 1);
+  EXPECT_NEAR(power_forecast(file, w), 540, 1);
   file.meta.erase("known_levels");
-  std::vector<float> before(spec.outputs());
-  load_forecaster(file, "old.gpuopt")->predict(std::span<const WindowRef>(&w, 1), before);
-  EXPECT_FLOAT_EQ(before[index_of(Channel::power)], 75);
+  EXPECT_FLOAT_EQ(power_forecast(file, w), 75);
 }
 
 TEST(Phases, NothingIsFoundWithoutRepeatedPhases) {
