@@ -319,7 +319,8 @@ void phase_features(const WindowRef& w, const ForecastSpec& spec, const ChannelV
     for (std::size_t h = 0; h < spec.horizons.size(); ++h) {
       const double horizon_s = horizons_s[h];
       // The holding level is not needed where the forecast has switched to the other phase.
-      const bool hold = holding != Holding::last_value && !phase_switched(s, horizon_s);
+      const bool hold = holding != Holding::last_value && !phase_switched(s, horizon_s) &&
+                        !(holding >= Holding::memory_held && channel == Channel::mem_used);
       const float held = hold ? holding_level(w, channel, last[c], spec.step, horizon_s, period) : last[c];
       f[kPhaseForecastOffset + h] = (phase_forecast(s, held, horizon_s) - last[c]) / scales[c];
     }

@@ -41,9 +41,11 @@ inline constexpr std::size_t kPhaseLevelSamples = 256;
 // switching to the other phase only at the horizons where that held up (`tested_switch`, model files
 // of stop 20), or where it held up out of phases of the current one's kind (`tested_per_kind`, model
 // files of stop 21), or so with whole phases only, one of the current kind trusted (`whole_phases`,
-// model files of stop 22 to 24), or so with phases at a known level only (`known_levels`, the
-// current rule). The rules before whole_phases count the lookback's first run, whose start they did
-// not see, as a completed phase, and trust two.
+// model files of stop 22 to 24), or so with phases at a known level only (`known_levels`, model
+// files of stop 25 before memory_held), or so with memory used held at its last value
+// (`memory_held`, the current rule: memory changes only when a process allocates or frees it, and a
+// median of the last seconds lags a job's load ramp). The rules before whole_phases count the
+// lookback's first run, whose start they did not see, as a completed phase, and trust two.
 enum class Holding {
   last_value,
   level,
@@ -51,10 +53,11 @@ enum class Holding {
   tested_switch,
   tested_per_kind,
   whole_phases,
-  known_levels
+  known_levels,
+  memory_held
 };
 // The rule the `phase` model and newly trained sequence models use.
-inline constexpr Holding kCurrentHolding = Holding::known_levels;
+inline constexpr Holding kCurrentHolding = Holding::memory_held;
 
 struct PhaseState {
   bool found = false;

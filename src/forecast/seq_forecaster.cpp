@@ -262,6 +262,7 @@ class SeqForecaster final : public Forecaster {
     file.meta["switch_tested_per_kind"] = holding_ >= Holding::tested_per_kind;
     file.meta["whole_phases"] = holding_ >= Holding::whole_phases;
     file.meta["known_levels"] = holding_ >= Holding::known_levels;
+    file.meta["memory_held"] = holding_ >= Holding::memory_held;
     file.meta["correction_weights"] = weights_;
     file.sections["torch"] = ml::module_to_bytes(*net_);
   }
@@ -278,15 +279,17 @@ class SeqForecaster final : public Forecaster {
     // Files written before it (no key) held the phases at the last value; files written before the
     // seasonal candidate (no key) hold them at the level without it; files written before the
     // tested switch (no key) switch wherever the phases say, those before its test per kind of
-    // phase test both kinds together, those before whole phases count the lookback's first run, and
-    // those before known levels trust a phase at any level.
+    // phase test both kinds together, those before whole phases count the lookback's first run,
+    // those before known levels trust a phase at any level, and those before memory_held hold memory
+    // at the holding level.
     holding_ = !flag_or_false(file, "holding_level", name)            ? Holding::last_value
                : !flag_or_false(file, "seasonal_holding", name)       ? Holding::level
                : !flag_or_false(file, "tested_switch", name)          ? Holding::seasonal
                : !flag_or_false(file, "switch_tested_per_kind", name) ? Holding::tested_switch
                : !flag_or_false(file, "whole_phases", name)           ? Holding::tested_per_kind
                : !flag_or_false(file, "known_levels", name)           ? Holding::whole_phases
-                                                                      : Holding::known_levels;
+               : !flag_or_false(file, "memory_held", name)            ? Holding::known_levels
+                                                                      : Holding::memory_held;
     weights_ = correction_weights(file, name);
   }
 

@@ -330,6 +330,30 @@ TEST(Phases, ModelFilesFromBeforeKnownLevelsTrustAnyLevel) {
   EXPECT_FLOAT_EQ(power_forecast(file, w), 75);
 }
 
+// Memory used moves only when a process allocates or frees it: the rule holds it at its last value.
+// A median of the last seconds (which wins on sample noise) lags a job's load ramp.
+TEST(Phases, MemoryUsedIsHeldAtItsLastValue) {
+  // 90 s at 5000 MiB with +-50 MiB of sample noise, then a 3 s load ramp of 100 MiB per step.
+  const Segment s = test::make_segment(930, [](Channel c, std::size_t k) {
+    if (c != Channel::mem_used) return kNaN;
+    if (k >= 900) return 5000.0F + 100.0F * static_cast<float>(k - 899);
+    return 5000.0F + static_cast<float>((k * 7919) % 101) - 50.0F;
+  });
+  const WindowRef w = at(s, 929);
+  const std::size_t mem = index_of(Channel::mem_used);
+  ml::ModelFile file = uncorrected_seq_file();
+  EXPECT_EQ(file.meta.at("memory_held"), true);
+  const auto mem_forecast = [&](const ml::ModelFile& f) {
+    const auto model = load_forecaster(f, "m.gpuopt");
+    std::vector<float> out(model->spec().outputs());
+    model->predict(std::span<const WindowRef>(&w, 1), out);
+    return out[mem * model->spec().horizons.size()];
+  };
+  EXPECT_FLOAT_EQ(mem_forecast(file), 8000);
+  file.meta.erase("memory_held");  // files from before it: the median of the last second
+  EXPECT_FLOAT_EQ(mem_forecast(file), 7600);
+}
+
 TEST(Phases, NothingIsFoundWithoutRepeatedPhases) {
   const Segment flat =
       test::make_segment(1200, [](Channel c, std::size_t) { return c == Channel::power ? 300.0F : kNaN; });
