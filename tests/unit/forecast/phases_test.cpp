@@ -276,12 +276,12 @@ ml::ModelFile uncorrected_seq_file() {
   return file;
 }
 
-// The power forecast of a model file (of uncorrected_seq_file) at w.
-float power_forecast(const ml::ModelFile& file, const WindowRef& w) {
+// The forecast of channel c by a model file (of uncorrected_seq_file) at w.
+float forecast_of(const ml::ModelFile& file, const WindowRef& w, Channel c = Channel::power) {
   const auto model = load_forecaster(file, "m.gpuopt");
   std::vector<float> out(model->spec().outputs());
   model->predict(std::span<const WindowRef>(&w, 1), out);
-  return out[index_of(Channel::power) * model->spec().horizons.size()];
+  return out[index_of(c) * model->spec().horizons.size()];
 }
 
 // Model files record whole phases; files of stop 21 (no key) count the cut first run and trust two
@@ -291,9 +291,9 @@ TEST(Phases, ModelFilesFromBeforeWholePhasesTrustTwo) {
   const WindowRef w = at(s, 559);  // as in OneWholePhaseOfTheCurrentKindIsTrusted
   ml::ModelFile file = uncorrected_seq_file();
   EXPECT_EQ(file.meta.at("whole_phases"), true);
-  EXPECT_FLOAT_EQ(power_forecast(file, w), 500);
+  EXPECT_FLOAT_EQ(forecast_of(file, w), 500);
   file.meta.erase("whole_phases");
-  EXPECT_FLOAT_EQ(power_forecast(file, w), 150);
+  EXPECT_FLOAT_EQ(forecast_of(file, w), 150);
   file.meta["whole_phases"] = 1;
   EXPECT_THROW(load_forecaster(file, "bad.gpuopt"), ParseError);
 }
@@ -325,9 +325,9 @@ TEST(Phases, ModelFilesFromBeforeKnownLevelsTrustAnyLevel) {
   const WindowRef w = at(s, 1890 + 29);
   ml::ModelFile file = uncorrected_seq_file();
   EXPECT_EQ(file.meta.at("known_levels"), true);
-  EXPECT_NEAR(power_forecast(file, w), 540, 1);
+  EXPECT_NEAR(forecast_of(file, w), 540, 1);
   file.meta.erase("known_levels");
-  EXPECT_FLOAT_EQ(power_forecast(file, w), 75);
+  EXPECT_FLOAT_EQ(forecast_of(file, w), 75);
 }
 
 // Memory used moves only when a process allocates or frees it: the rule holds it at its last value.
@@ -340,18 +340,11 @@ TEST(Phases, MemoryUsedIsHeldAtItsLastValue) {
     return 5000.0F + static_cast<float>((k * 7919) % 101) - 50.0F;
   });
   const WindowRef w = at(s, 929);
-  const std::size_t mem = index_of(Channel::mem_used);
   ml::ModelFile file = uncorrected_seq_file();
   EXPECT_EQ(file.meta.at("memory_held"), true);
-  const auto mem_forecast = [&](const ml::ModelFile& f) {
-    const auto model = load_forecaster(f, "m.gpuopt");
-    std::vector<float> out(model->spec().outputs());
-    model->predict(std::span<const WindowRef>(&w, 1), out);
-    return out[mem * model->spec().horizons.size()];
-  };
-  EXPECT_FLOAT_EQ(mem_forecast(file), 8000);
+  EXPECT_FLOAT_EQ(forecast_of(file, w, Channel::mem_used), 8000);
   file.meta.erase("memory_held");  // files from before it: the median of the last second
-  EXPECT_FLOAT_EQ(mem_forecast(file), 7600);
+  EXPECT_FLOAT_EQ(forecast_of(file, w, Channel::mem_used), 7600);
 }
 
 TEST(Phases, NothingIsFoundWithoutRepeatedPhases) {
