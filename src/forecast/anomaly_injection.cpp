@@ -6,6 +6,7 @@
 #include "anomaly_rules.hpp"
 #include "gpuopt/forecast/anomaly_eval.hpp"
 #include "models.hpp"
+#include "quantile.hpp"
 
 namespace gpuopt::forecast {
 namespace {
@@ -24,10 +25,7 @@ float percentile(const std::vector<float>& x, double q) {
   for (const float v : x) {
     if (!std::isnan(v)) finite.push_back(v);
   }
-  if (finite.empty()) return std::nanf("");
-  const auto at = finite.begin() + static_cast<std::ptrdiff_t>(q * static_cast<double>(finite.size() - 1));
-  std::nth_element(finite.begin(), at, finite.end());
-  return *at;
+  return lower_quantile(finite, q);
 }
 
 bool fits(const Segment& s, InjectedKind kind, std::size_t start, std::size_t sps) {

@@ -10,6 +10,8 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "quantile.hpp"
+
 namespace gpuopt::forecast {
 namespace {
 
@@ -60,10 +62,7 @@ float range_median(const WindowRef& w, Channel c, std::size_t from_back, std::si
   std::vector<float> v;
   v.reserve(steps.size());
   std::copy_if(steps.begin(), steps.end(), std::back_inserter(v), [](float x) { return !std::isnan(x); });
-  if (v.empty()) return kNaN;
-  const auto mid = v.begin() + static_cast<std::ptrdiff_t>((v.size() - 1) / 2);
-  std::nth_element(v.begin(), mid, v.end());
-  return *mid;
+  return lower_quantile(v, 0.5);
 }
 
 RuleCheck check_collapse(const WindowRef& w, std::size_t sps) {

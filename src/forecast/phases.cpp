@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "holding_level.hpp"
+#include "quantile.hpp"
 
 namespace gpuopt::forecast {
 namespace {
@@ -27,13 +28,6 @@ constexpr double kLevelTolerance = 0.5;
 std::size_t bucket_steps(std::chrono::milliseconds step) {
   const auto per_bucket = static_cast<std::size_t>(kBucketS * 1000.0 / static_cast<double>(step.count()));
   return std::max<std::size_t>(1, per_bucket);
-}
-
-// q-quantile (nearest lower rank) of `values` (reordered).
-float quantile(std::vector<float>& values, double q) {
-  const auto at = values.begin() + static_cast<std::ptrdiff_t>(q * static_cast<double>(values.size() - 1));
-  std::nth_element(values.begin(), at, values.end());
-  return *at;
 }
 
 struct Run {
@@ -130,7 +124,7 @@ float run_level(const PhaseHistory& p, std::size_t r, Holding holding) {
     values.assign(p.buckets.begin() + static_cast<std::ptrdiff_t>(run.from),
                   p.buckets.begin() + static_cast<std::ptrdiff_t>(run.from + run.length));
   }
-  return quantile(values, 0.5);
+  return lower_quantile(values, 0.5);
 }
 
 // Per horizon of `horizons_s` and kind of the phase switched out of: at the ends of the buckets
@@ -232,8 +226,8 @@ bool read_phases(const WindowRef& w, Channel c, float scale, std::chrono::millis
 
   const auto recent = std::min(p.buckets.size(), static_cast<std::size_t>(kThresholdS / p.bucket_s));
   std::vector<float> tail(p.buckets.end() - static_cast<std::ptrdiff_t>(recent), p.buckets.end());
-  const float low = quantile(tail, 0.1);
-  const float high = quantile(tail, 0.9);
+  const float low = lower_quantile(tail, 0.1);
+  const float high = lower_quantile(tail, 0.9);
   if (high - low < kMinSpread * scale) return false;
   split_runs(p, (low + high) / 2);
   return true;

@@ -10,6 +10,7 @@
 
 #include "gpuopt/error.hpp"
 #include "models.hpp"
+#include "quantile.hpp"
 
 namespace gpuopt::forecast {
 
@@ -58,15 +59,6 @@ namespace {
 // quantile together.
 constexpr std::size_t kMinGroupErrors = 50;
 
-// The `level` quantile of `errors` (reordered); NaN when empty.
-float quantile(std::vector<float>& errors, double level) {
-  if (errors.empty()) return std::numeric_limits<float>::quiet_NaN();
-  const auto at =
-      errors.begin() + static_cast<std::ptrdiff_t>(level * static_cast<double>(errors.size() - 1));
-  std::nth_element(errors.begin(), at, errors.end());
-  return *at;
-}
-
 }  // namespace
 
 void calibrate(Forecaster& model, std::span<const WindowRef> windows) {
@@ -95,9 +87,9 @@ void calibrate(Forecaster& model, std::span<const WindowRef> windows) {
     auto& [above, at] = errors[i];
     std::vector<float> both(above);
     both.insert(both.end(), at.begin(), at.end());
-    const float pooled = quantile(both, cal.level);
-    cal.half_width[i] = above.size() >= kMinGroupErrors ? quantile(above, cal.level) : pooled;
-    cal.half_width_at_floor[i] = at.size() >= kMinGroupErrors ? quantile(at, cal.level) : pooled;
+    const float pooled = lower_quantile(both, cal.level);
+    cal.half_width[i] = above.size() >= kMinGroupErrors ? lower_quantile(above, cal.level) : pooled;
+    cal.half_width_at_floor[i] = at.size() >= kMinGroupErrors ? lower_quantile(at, cal.level) : pooled;
   }
   model.set_calibration(std::move(cal));
 }

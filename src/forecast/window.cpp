@@ -5,6 +5,8 @@
 #include <limits>
 #include <vector>
 
+#include "quantile.hpp"
+
 namespace gpuopt::forecast {
 namespace {
 
@@ -33,10 +35,7 @@ ChannelValues window_scales(const WindowRef& w, const WindowConfig& config) {
     } else if (info.fixed_scale > 0) {
       scale = static_cast<float>(info.fixed_scale);
     } else {
-      const auto at =
-          finite.begin() + static_cast<std::ptrdiff_t>(0.95 * static_cast<double>(finite.size() - 1));
-      std::nth_element(finite.begin(), at, finite.end());
-      scale = std::max(*at, static_cast<float>(info.scale_floor));
+      scale = std::max(lower_quantile(finite, 0.95), static_cast<float>(info.scale_floor));
     }
   }
   return out;
