@@ -16,6 +16,8 @@
 #include <fmt/format.h>
 #include <httplib.h>
 
+#include "guarded_server.hpp"
+
 namespace gpuopt::server {
 namespace {
 
@@ -96,8 +98,8 @@ void reuse_address_only(socket_t sock) {
 }
 
 // httplib serves a connection on one worker thread from start to end. Its own pool starts a fixed
-// number of threads, which as many clients trickling their requests in hold (the read timeout is
-// per read); this one starts a thread whenever a connection finds none idle, up to `max_threads`,
+// number of threads, which a few clients trickling their requests in hold (up to the request
+// timeout); this one starts a thread whenever a connection finds none idle, up to `max_threads`,
 // and keeps it for later connections.
 class GrowingPool final : public httplib::TaskQueue {
  public:
@@ -159,7 +161,11 @@ class GrowingPool final : public httplib::TaskQueue {
 
 struct HttpServer::Impl {
   Impl(const Router& r, std::function<void(const std::string&)> count, const HttpServerOptions& o)
-      : router(r), on_request(std::move(count)), options(o) {}
+      : router(r),
+        on_request(std::move(count)),
+        options(o),
+        svr(std::chrono::duration_cast<std::chrono::milliseconds>(o.request_timeout),
+            o.max_connections_per_client) {}
 
   void configure();
   httplib::Server::HandlerResponse pre_route(const httplib::Request& req, httplib::Response& res);
@@ -168,7 +174,7 @@ struct HttpServer::Impl {
   const Router& router;
   std::function<void(const std::string&)> on_request;
   HttpServerOptions options;
-  httplib::Server svr;
+  GuardedServer svr;
   std::thread thread;
   std::atomic<bool> listener_done{false};
   bool bound = false;

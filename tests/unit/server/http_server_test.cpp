@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <thread>
+#include <vector>
+
 #include <nlohmann/json.hpp>
 
 #include "gpuopt/error.hpp"
@@ -167,10 +171,12 @@ TEST_F(HttpServerTest, FormEncodedBodyIs415NamingTheFix) {
 
 // Slow clients each hold a thread until their request ends; threads are started as connections
 // need them (up to max_connections, 512), so a hundred of them do not starve everyone else. The
-// read timeout is long enough that none of them is cut off while the others connect.
+// read timeout is long enough that none of them is cut off while the others connect; they all
+// come from 127.0.0.1, so its share is raised.
 TEST_F(HttpServerTest, AHundredTricklingClientsDoNotBlockOthers) {
   HttpServerOptions options;
   options.read_timeout = 120s;
+  options.max_connections_per_client = 128;
   HttpServer server(router_, {}, options);
   const int port = server.bind("127.0.0.1", 0);
   server.start();
@@ -183,6 +189,66 @@ TEST_F(HttpServerTest, AHundredTricklingClientsDoNotBlockOthers) {
       http_get(parse_http_url("http://127.0.0.1:" + std::to_string(port)), "/hello", {{"name", "again"}}, 2s);
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(r.body, "hello again");
+}
+
+// The read timeout bounds each read only: a client sending a header line every 0.2 s never
+// trips it, and used to hold its thread for as long as it went on. The request timeout bounds
+// the whole request: 408, and the connection is closed.
+TEST_F(HttpServerTest, ARequestNotInWithinTheRequestTimeoutGets408) {
+  HttpServerOptions options;
+  options.read_timeout = 5s;
+  options.request_timeout = 1s;
+  HttpServer server(router_, {}, options);
+  const int port = server.bind("127.0.0.1", 0);
+  server.start();
+  test::RawConnection slow(port, 3000);
+  const auto start = std::chrono::steady_clock::now();
+  slow.send_only("GET /hello HTTP/1.1\r\n");
+  for (int i = 0; std::chrono::steady_clock::now() - start < 800ms; ++i) {
+    std::this_thread::sleep_for(200ms);
+    slow.send_only("X-Slow: " + std::to_string(i) + "\r\n");
+  }
+  const std::string r = slow.receive();
+  const auto elapsed = std::chrono::steady_clock::now() - start;
+  EXPECT_EQ(status_of(r), 408) << r;
+  EXPECT_NE(r.find("Connection: close"), std::string::npos) << r;
+  EXPECT_NE(json_error(r).find("did not arrive within 1 s"), std::string::npos) << r;
+  EXPECT_GE(elapsed, 900ms);
+  EXPECT_LT(elapsed, 2500ms);
+}
+
+// One client address holds at most max_connections_per_client connections: the next one is
+// answered 503 at once, while another address is served, and the share is free again once the
+// client's connections close.
+TEST_F(HttpServerTest, OneClientGetsAtMostItsShareOfConnections) {
+  HttpServerOptions options;
+  options.max_connections_per_client = 3;
+  HttpServer server(router_, {}, options);
+  const int port = server.bind("127.0.0.1", 0);
+  server.start();
+  std::vector<std::unique_ptr<test::RawConnection>> held;
+  for (int i = 0; i < 3; ++i) {
+    held.push_back(std::make_unique<test::RawConnection>(port));
+    held.back()->send_only("GET /hello HTTP/1.1\r\n");
+  }
+  std::this_thread::sleep_for(500ms);  // the three are taken in
+  const std::string refused = raw_http(port, "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_EQ(status_of(refused), 503) << refused;
+  EXPECT_NE(json_error(refused).find("too many connections from 127.0.0.1 (at most 3 at once)"),
+            std::string::npos)
+      << refused;
+  const std::string other =
+      test::RawConnection(port, 3000, "127.0.0.2")
+          .exchange("GET /hello?name=b HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(status_of(other), 200) << other;
+  EXPECT_EQ(body_of(other), "hello b");
+  held.clear();
+  std::string again;
+  for (int attempt = 0; attempt < 20 && status_of(again) != 200; ++attempt) {
+    std::this_thread::sleep_for(100ms);
+    again = raw_http(port, "GET /hello?name=c HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  }
+  EXPECT_EQ(status_of(again), 200) << again;
 }
 
 TEST_F(HttpServerTest, HugeHeaderIsRejected) {

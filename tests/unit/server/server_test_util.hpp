@@ -48,10 +48,22 @@ inline bool response_complete(const std::string& response) {
 // httplib drops half-closed connections unanswered.
 class RawConnection {
  public:
-  explicit RawConnection(int port, int timeout_ms = 3000) : fd_(socket(AF_INET, SOCK_STREAM, 0)) {
+  // `from`: the client's own address (another loopback address, 127.0.0.2, is another client).
+  explicit RawConnection(int port, int timeout_ms = 3000, const char* from = nullptr)
+      : fd_(socket(AF_INET, SOCK_STREAM, 0)) {
     if (fd_ < 0) return;
     timeval timeout{timeout_ms / 1000, (timeout_ms % 1000) * 1000};
     setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
+    if (from != nullptr) {
+      sockaddr_in local{};
+      local.sin_family = AF_INET;
+      inet_pton(AF_INET, from, &local.sin_addr);
+      if (bind(fd_, reinterpret_cast<sockaddr*>(&local), sizeof(local)) != 0) {
+        close(fd_);
+        fd_ = -1;
+        return;
+      }
+    }
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
     addr.sin_port = htons(static_cast<std::uint16_t>(port));
@@ -70,8 +82,13 @@ class RawConnection {
   // Sends `request` and returns what comes back until one response is complete (by
   // Content-Length), the server closes, or the timeout passes. Empty if nothing came.
   std::string exchange(const std::string& request) {
-    if (fd_ < 0) return "";
     send_only(request);
+    return receive();
+  }
+
+  // What comes back until one response is complete, the server closes, or the timeout passes.
+  std::string receive() {
+    if (fd_ < 0) return "";
     std::string response;
     char buffer[4096];
     ssize_t n = 0;
