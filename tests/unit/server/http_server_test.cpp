@@ -42,6 +42,24 @@ class HttpServerTest : public ::testing::Test {
     url_ = parse_http_url("http://127.0.0.1:" + std::to_string(port_));
   }
 
+  // Another server on the same routes with `options`, started; its port in `port`.
+  std::unique_ptr<HttpServer> start_with(const HttpServerOptions& options, int& port) {
+    auto server = std::make_unique<HttpServer>(router_, nullptr, options);
+    port = server->bind("127.0.0.1", 0);
+    server->start();
+    return server;
+  }
+
+  // `n` connections that have sent the first line of a request and nothing more.
+  static std::vector<std::unique_ptr<test::RawConnection>> trickling(int port, int n) {
+    std::vector<std::unique_ptr<test::RawConnection>> out;
+    for (int i = 0; i < n; ++i) {
+      out.push_back(std::make_unique<test::RawConnection>(port));
+      out.back()->send_only("GET /hello HTTP/1.1\r\n");
+    }
+    return out;
+  }
+
   void expect_still_serving() {
     const HttpGetResult r = http_get(url_, "/hello", {{"name", "again"}}, 2s);
     EXPECT_EQ(r.status, 200);
@@ -177,14 +195,9 @@ TEST_F(HttpServerTest, AHundredTricklingClientsDoNotBlockOthers) {
   HttpServerOptions options;
   options.read_timeout = 120s;
   options.max_connections_per_client = 128;
-  HttpServer server(router_, {}, options);
-  const int port = server.bind("127.0.0.1", 0);
-  server.start();
-  std::vector<std::unique_ptr<test::RawConnection>> slow;
-  for (int i = 0; i < 100; ++i) {
-    slow.push_back(std::make_unique<test::RawConnection>(port));
-    slow.back()->send_only("GET /hello HTTP/1.1\r\n");
-  }
+  int port = 0;
+  const std::unique_ptr<HttpServer> server = start_with(options, port);
+  std::vector<std::unique_ptr<test::RawConnection>> slow = trickling(port, 100);
   const HttpGetResult r =
       http_get(parse_http_url("http://127.0.0.1:" + std::to_string(port)), "/hello", {{"name", "again"}}, 2s);
   EXPECT_EQ(r.status, 200);
@@ -198,9 +211,8 @@ TEST_F(HttpServerTest, ARequestNotInWithinTheRequestTimeoutGets408) {
   HttpServerOptions options;
   options.read_timeout = 5s;
   options.request_timeout = 1s;
-  HttpServer server(router_, {}, options);
-  const int port = server.bind("127.0.0.1", 0);
-  server.start();
+  int port = 0;
+  const std::unique_ptr<HttpServer> server = start_with(options, port);
   test::RawConnection slow(port, 3000);
   const auto start = std::chrono::steady_clock::now();
   slow.send_only("GET /hello HTTP/1.1\r\n");
@@ -223,14 +235,9 @@ TEST_F(HttpServerTest, ARequestNotInWithinTheRequestTimeoutGets408) {
 TEST_F(HttpServerTest, OneClientGetsAtMostItsShareOfConnections) {
   HttpServerOptions options;
   options.max_connections_per_client = 3;
-  HttpServer server(router_, {}, options);
-  const int port = server.bind("127.0.0.1", 0);
-  server.start();
-  std::vector<std::unique_ptr<test::RawConnection>> held;
-  for (int i = 0; i < 3; ++i) {
-    held.push_back(std::make_unique<test::RawConnection>(port));
-    held.back()->send_only("GET /hello HTTP/1.1\r\n");
-  }
+  int port = 0;
+  const std::unique_ptr<HttpServer> server = start_with(options, port);
+  std::vector<std::unique_ptr<test::RawConnection>> held = trickling(port, 3);
   std::this_thread::sleep_for(500ms);  // the three are taken in
   const std::string refused = raw_http(port, "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n");
   EXPECT_EQ(status_of(refused), 503) << refused;
