@@ -2,8 +2,8 @@
 // the only users of the library). Hostile input is answered, never fatal: oversized bodies 413,
 // oversized request lines 414, malformed requests 400, unknown paths 404, wrong methods 405,
 // requests not received within the request timeout 408, connections beyond a client's share 503,
-// each with a one-line JSON error. Bodies must come with Content-Length (chunked: 411) and not form-encoded
-// (415), see refuse_body in the .cpp.
+// each with a one-line JSON error. Bodies must come with Content-Length (chunked: 411) and not
+// form-encoded (415), see refuse_body in the .cpp.
 #pragma once
 
 #include <chrono>
