@@ -100,6 +100,12 @@ void drain_briefly(socket_t sock) {
   }
 }
 
+// Sends an answer given before the request was read whole, then drains (see drain_briefly).
+void answer_early(socket_t sock, std::string_view answer, milliseconds timeout) {
+  send_all(sock, answer, timeout);
+  drain_briefly(sock);
+}
+
 // httplib's SocketStream (0.11.4: buffered reads, each waiting at most the read timeout) with a
 // deadline for the whole request: a read once it has passed fails, and the stream keeps quiet
 // after it (the caller answers 408 instead of httplib's 400 for a cut-off request).
@@ -205,12 +211,11 @@ bool GuardedServer::process_and_close_socket(socket_t sock) {
   const std::string address = address_and_port(sock, true, port);
   bool served = false;
   if (!admit(address)) {
-    send_all(sock,
-             error_answer(
-                 503, "Service Unavailable",
-                 fmt::format("too many connections from {} (at most {} at once)", address, max_per_client_)),
-             write_timeout);
-    drain_briefly(sock);
+    answer_early(sock,
+                 error_answer(503, "Service Unavailable",
+                              fmt::format("too many connections from {} (at most {} at once)", address,
+                                          max_per_client_)),
+                 write_timeout);
   } else {
     // httplib's keep-alive loop: wait up to the keep-alive timeout for each next request.
     const milliseconds keep_alive(keep_alive_timeout_sec_ * 1000);
@@ -225,12 +230,11 @@ bool GuardedServer::process_and_close_socket(socket_t sock) {
       bool closed = false;
       served = process_request(stream, left == 1, closed, nullptr);
       if (stream.late()) {
-        send_all(sock,
-                 error_answer(408, "Request Timeout",
-                              fmt::format("the request did not arrive within {} s of its first byte",
-                                          request_timeout_.count() / 1000.0)),
-                 write_timeout);
-        drain_briefly(sock);
+        answer_early(sock,
+                     error_answer(408, "Request Timeout",
+                                  fmt::format("the request did not arrive within {} s of its first byte",
+                                              request_timeout_.count() / 1000.0)),
+                     write_timeout);
         served = false;
       }
       if (!served || closed) break;
